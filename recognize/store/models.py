@@ -1,0 +1,209 @@
+"""SQLAlchemy 2 models: the only place that knows the schema. Changes go through Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Mount(Base):
+    __tablename__ = "mounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    location: Mapped[str] = mapped_column(Text)  # local folder or remote URL
+    crawled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    owners: Mapped[list[User]] = relationship(secondary="mount_owners", lazy="selectin")
+
+
+class MountOwner(Base):
+    __tablename__ = "mount_owners"
+    mount_id: Mapped[int] = mapped_column(ForeignKey("mounts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Photo(Base):
+    """One file of a mount, identified by its row: a moved file keeps its row."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("mount_id", "path"),
+        Index("ix_photos_mount_status", "mount_id", "status"),
+        Index("ix_photos_fingerprint", "size", "fingerprint"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mount_id: Mapped[int] = mapped_column(ForeignKey("mounts.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)  # relative to the mount, '/' separated
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(40))  # hash of size + head + tail
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|ok|partial|failed
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # what the media stage learned
+    file_type: Mapped[str | None] = mapped_column(String(16))
+    mime: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)  # local wall clock
+    tz_offset_min: Mapped[int | None] = mapped_column(Integer)
+    make: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str | None] = mapped_column(String(128))
+    camera: Mapped[str | None] = mapped_column(String(256), index=True)  # "Make Model", tidied
+    lens: Mapped[str | None] = mapped_column(String(256))
+    focal_length: Mapped[float | None] = mapped_column(Float)
+    focal_length_35mm: Mapped[float | None] = mapped_column(Float)
+    exposure_time: Mapped[float | None] = mapped_column(Float)
+    f_number: Mapped[float | None] = mapped_column(Float)
+    iso: Mapped[int | None] = mapped_column(Integer)
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    gps_alt: Mapped[float | None] = mapped_column(Float)
+    country_code: Mapped[str | None] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(128), index=True)
+    city: Mapped[str | None] = mapped_column(String(128))
+    phash: Mapped[str | None] = mapped_column(String(16))
+    dhash: Mapped[str | None] = mapped_column(String(16))
+
+    mount: Mapped[Mount] = relationship(lazy="joined")
+
+
+class PhotoStage(Base):
+    """Which stage ran on a photo with which version, so a new version re-runs only it."""
+
+    __tablename__ = "photo_stages"
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QueueItem(Base):
+    """Work to do: one row per (photo, stage), claimed by a worker, deleted when done."""
+
+    __tablename__ = "queue"
+    __table_args__ = (
+        UniqueConstraint("photo_id", "stage"),
+        Index("ix_queue_claim", "mount_id", "stage", "not_before"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    mount_id: Mapped[int] = mapped_column(ForeignKey("mounts.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    cover_face_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Face(Base):
+    __tablename__ = "faces"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    w: Mapped[float] = mapped_column(Float)
+    h: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    landmarks: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 little-endian
+    model: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
+    assigned_by: Mapped[str | None] = mapped_column(String(16))  # cluster|match|user
+
+
+class FaceCorrection(Base):
+    """A user's word about a face: it is (must) or is not (cannot) a person. Kept forever."""
+
+    __tablename__ = "face_corrections"
+    __table_args__ = (UniqueConstraint("face_id", "person_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    face_id: Mapped[int] = mapped_column(ForeignKey("faces.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # must | cannot
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("name", "kind", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # classifier|user|place|date|camera|person|...
+    synset: Mapped[str | None] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class PhotoTag(Base):
+    __tablename__ = "photo_tags"
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(64))
+
+
+class Lease(Base):
+    """A named lock with an expiry, so one node crawls a mount / clusters a user at a time."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
