@@ -88,6 +88,8 @@ class MountSettings(Section):
     schedule: str = "1h"
     writable: bool = False
     follow_symlinks: bool = False
+    username: str = ""
+    password: SecretStr = SecretStr("")
 
     @field_validator("schedule")
     @classmethod
@@ -108,6 +110,8 @@ class MountSettings(Section):
     @field_validator("path")
     @classmethod
     def _folder_exists(cls, value: str) -> str:
+        if value.startswith(("http://", "https://")):
+            return value
         if not Path(value).expanduser().is_dir():
             raise ValueError(f"folder {value!r} does not exist")
         return str(Path(value).expanduser().resolve())
@@ -145,6 +149,24 @@ class MediaSettings(Section):
         return sorted(set(value))
 
 
+class InferenceSettings(Section):
+    device: Literal["CPU", "GPU", "AUTO"] = "CPU"
+    precision: Literal["auto", "f32", "bf16", "f16"] = "auto"
+
+
+class TagsSettings(Section):
+    enabled: bool = True
+    model: Literal["efficientnet-lite0", "efficientnet-lite2"] = "efficientnet-lite0"
+    rules: str = ""
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_exist(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"tag rules file {value!r} does not exist")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything recognize can be told. Sections map 1:1 to TOML tables."""
 
@@ -158,6 +180,8 @@ class Settings(BaseSettings):
     mounts: list[MountSettings] = Field(default_factory=list)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    tags: TagsSettings = Field(default_factory=TagsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -299,7 +323,8 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         store["data_dir"] = str((base / Path(store.get("data_dir", "var")).expanduser()).resolve())
     mounts = data.get("mounts")
     for mount in mounts if isinstance(mounts, list) else []:
-        if isinstance(mount, dict) and isinstance(mount.get("path"), str):
+        if (isinstance(mount, dict) and isinstance(mount.get("path"), str)
+                and not mount["path"].startswith(("http://", "https://"))):
             mount["path"] = str((base / Path(mount["path"]).expanduser()).resolve())
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,12 +96,27 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+MIGRATION_LOCK = 0x7265636F  # PostgreSQL advisory lock id: one node migrates at a time
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration (idempotent; run on start-up)."""
+    """Apply every Alembic migration (idempotent; run on start-up by every node)."""
     from alembic import command
 
     try:
-        command.upgrade(alembic_config(engine), "head")
+        if engine.dialect.name != "postgresql":
+            command.upgrade(alembic_config(engine), "head")
+            return
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK})
+            conn.commit()
+            try:
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK})
+                conn.commit()
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate store {redact(str(engine.url))}: {exc}") from exc
 

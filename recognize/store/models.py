@@ -195,7 +195,9 @@ class Tag(Base):
 class PhotoTag(Base):
     __tablename__ = "photo_tags"
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     source: Mapped[str] = mapped_column(String(64))
 
@@ -207,3 +209,17 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class JobRun(Base):
+    """A background job's run: kept so failures are visible after a restart."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_name_started", "name", "started_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))  # e.g. crawl:family, process, cluster:alice
+    node: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -102,6 +102,27 @@ def remove(session: Session, photo_ids: Sequence[int]) -> None:
         session.execute(delete(Photo).where(Photo.id.in_(photo_ids)))
 
 
+def enqueue_outdated(session: Session, mount_id: int, stage: str, version: str) -> int:
+    """Queue ``stage`` for indexed photos that lack its current version; return how many."""
+    done = select(PhotoStage.photo_id).where(
+        PhotoStage.stage == stage, PhotoStage.version == version
+    )
+    queued = select(QueueItem.photo_id).where(QueueItem.stage == stage)
+    ids = list(
+        session.scalars(
+            select(Photo.id).where(
+                Photo.mount_id == mount_id,
+                Photo.status.in_(("ok", "partial")),
+                Photo.id.not_in(done),
+                Photo.id.not_in(queued),
+            )
+        )
+    )
+    for start in range(0, len(ids), 500):
+        enqueue(session, mount_id, ids[start : start + 500], [stage])
+    return len(ids)
+
+
 def mark_crawled(session: Session, mount_id: int) -> None:
     from recognize.store.models import Mount
 
@@ -123,15 +144,23 @@ def save_media(session: Session, photo_id: int, columns: dict[str, Any], error: 
 
 
 def set_tags(
-    session: Session, photo_id: int, tags: Iterable[tuple[str, str, float]], source: str
+    session: Session,
+    photo_id: int,
+    tags: Iterable[tuple[str, str, float]],
+    source: str,
+    synsets: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> None:
-    """Replace the photo's tags from ``source`` with ``(name, kind, confidence)`` triples."""
+    """Replace the photo's tags from ``source`` with ``(name, kind, confidence)`` triples.
+
+    ``synsets`` maps a tag name to its WordNet id and its parent tag's name (classifier tags).
+    """
     session.execute(
         delete(PhotoTag).where(PhotoTag.photo_id == photo_id, PhotoTag.source == source)
     )
     seen: set[int] = set()
     for name, kind, confidence in tags:
-        tag_id = tag_id_for(session, name, kind)
+        synset, parent = (synsets or {}).get(name, (None, None))
+        tag_id = tag_id_for(session, name, kind, synset=synset, parent=parent)
         if tag_id in seen:
             continue
         seen.add(tag_id)
@@ -140,15 +169,21 @@ def set_tags(
         )
 
 
-def tag_id_for(session: Session, name: str, kind: str, user_id: int | None = None) -> int:
-    found = session.scalar(
-        select(Tag.id).where(Tag.name == name, Tag.kind == kind, Tag.user_id.is_(user_id))
-        if user_id is None
-        else select(Tag.id).where(Tag.name == name, Tag.kind == kind, Tag.user_id == user_id)
-    )
+def tag_id_for(
+    session: Session,
+    name: str,
+    kind: str,
+    user_id: int | None = None,
+    *,
+    synset: str | None = None,
+    parent: str | None = None,
+) -> int:
+    owner = Tag.user_id.is_(None) if user_id is None else Tag.user_id == user_id
+    found = session.scalar(select(Tag.id).where(Tag.name == name, Tag.kind == kind, owner))
     if found is not None:
         return found
-    tag = Tag(name=name, kind=kind, user_id=user_id)
+    parent_id = tag_id_for(session, parent, kind, user_id) if parent and parent != name else None
+    tag = Tag(name=name, kind=kind, user_id=user_id, synset=synset, parent_id=parent_id)
     session.add(tag)
     session.flush()
     return tag.id

@@ -38,9 +38,8 @@ def _documented(path: Path) -> set[str]:
         stripped = line.strip()
         if match := re.fullmatch(r"\[\[?([\w.]+)\]\]?", stripped):
             section = match.group(1) + "."
-        elif match := re.match(r"(\w+)\s*=", stripped):
-            if previous.startswith("#"):
-                documented.add(section + match.group(1))
+        elif (match := re.match(r"(\w+)\s*=", stripped)) and previous.startswith("#"):
+            documented.add(section + match.group(1))
         previous = stripped
     return documented
 
@@ -86,7 +85,7 @@ def test_environment_overrides_the_file(tmp_path: Path, password_hash: str) -> N
                                           "RECOGNIZE_MEDIA__THUMBNAIL_SIZES": "[128, 64]"})
     assert settings.server.port == 9001
     assert settings.media.thumbnail_sizes == [64, 128]
-    with pytest.raises(ConfigError, match="server.port"):
+    with pytest.raises(ConfigError, match=r"server\.port"):
         config.load(path, environ={"RECOGNIZE_SERVER__PORT": "many"})
 
 

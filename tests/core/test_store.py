@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from recognize.store import Store
-from recognize.store import accounts, photos, queue
+from recognize.store import Store, accounts, photos, queue
 from recognize.store.db import current_tables
 from recognize.store.models import Photo, QueueItem
 from recognize.store.photos import FoundFile

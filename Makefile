@@ -1,0 +1,62 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed
+# here: Debian packages (when root), a virtualenv in .venv, the project and its models.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+CONFIG ?= var/recognize.toml
+PORT ?= 8080
+PHOTOS ?= $(if $(wildcard ../shared/data/exif),../shared/data/exif,var/demo-photos)
+PYTEST_ARGS ?=
+# Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients for the tests.
+APT_RUN := libimage-exiftool-perl wordnet-base wordnet-sense-index
+APT_TEST := $(APT_RUN) postgresql
+
+.PHONY: run test lint system-deps system-deps-test venv clean help
+help:
+	@echo "make run   - install what is missing, index PHOTOS=$(PHOTOS), serve on 127.0.0.1:$(PORT)"
+	@echo "make test  - install test dependencies and run the test suite (FAST=1 skips slow tests)"
+	@echo "make lint  - ruff and mypy"
+
+system-deps:
+	@bash packaging/apt-install.sh $(APT_RUN)
+
+system-deps-test:
+	@bash packaging/apt-install.sh $(APT_TEST)
+
+$(VENV)/.installed: pyproject.toml models/requirements-nodeps.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet --no-deps -r models/requirements-nodeps.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: system-deps venv
+	@mkdir -p var
+	@if [ ! -f "$(CONFIG)" ]; then \
+	  photos="$(PHOTOS)"; \
+	  if [ "$$photos" = "var/demo-photos" ]; then $(VENV)/bin/recognize demo var/demo-photos; fi; \
+	  $(VENV)/bin/recognize --config $(CONFIG) init --photos "$$photos" --port $(PORT) --data-dir . ; \
+	fi
+	$(VENV)/bin/recognize --config $(CONFIG) scan
+	@echo ""
+	@echo "  URL:         http://127.0.0.1:$(PORT)/api/v1/photos   (health: /api/v1/health)"
+	@echo "  credentials: $$(cat var/.recognize.credentials 2>/dev/null || echo 'see $(CONFIG)')"
+	@echo ""
+	$(VENV)/bin/recognize --config $(CONFIG) serve --port $(PORT)
+
+test: system-deps-test venv
+	@set +e; \
+	$(PY) -m pytest $(if $(FAST),-m "not slow",) $(PYTEST_ARGS); code=$$?; \
+	if [ $$code -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
+	exit $$code
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

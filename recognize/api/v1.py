@@ -1,0 +1,194 @@
+"""``/api/v1``: health and photos (filters by mount, date range, camera, place)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request, send_file
+from sqlalchemy import text
+
+from recognize import __version__
+from recognize.api.app import ApiError
+from recognize.config import Settings
+from recognize.store import Store, accounts
+from recognize.store import photos as photo_store
+from recognize.store.models import Photo
+
+blueprint = Blueprint("v1", __name__)
+MAX_LIMIT = 1000
+
+
+def _ctx() -> tuple[Settings, Store]:
+    ext = current_app.extensions["recognize"]
+    return ext["settings"], ext["store"]
+
+
+@blueprint.get("/health")
+def health() -> Any:
+    _, store = _ctx()
+    try:
+        with store.session() as session:
+            session.execute(text("SELECT 1"))
+        db = "ok"
+    except Exception as exc:  # report, do not raise: health must answer
+        db = f"error: {type(exc).__name__}"
+    status = 200 if db == "ok" else 503
+    return jsonify({"status": "ok" if status == 200 else "degraded", "store": db,
+                    "version": __version__}), status
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer, not {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ApiError(400, f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def _date_arg(name: str, end: bool = False) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        if len(raw) == 4 and raw.isdigit():
+            day = date(int(raw), 12, 31) if end else date(int(raw), 1, 1)
+            return datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
+        return datetime.fromisoformat(raw).replace(tzinfo=None)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date (YYYY, YYYY-MM-DD or ISO 8601), not {raw!r}") from None
+
+
+def _user_mounts() -> dict[str, int]:
+    _, store = _ctx()
+    with store.session() as session:
+        return {m.name: m.id for m in accounts.mounts_of(session, g.user)}
+
+
+def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": photo.id,
+        "mount": photo.mount.name,
+        "path": photo.path,
+        "name": Path(photo.path).name,
+        "size": photo.size,
+        "status": photo.status,
+        "error": photo.error,
+        "width": photo.width,
+        "height": photo.height,
+        "mime": photo.mime,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "tz_offset_min": photo.tz_offset_min,
+        "camera": photo.camera,
+        "make": photo.make,
+        "model": photo.model,
+        "lens": photo.lens,
+        "focal_length": photo.focal_length,
+        "focal_length_35mm": photo.focal_length_35mm,
+        "exposure_time": photo.exposure_time,
+        "f_number": photo.f_number,
+        "iso": photo.iso,
+        "gps": None
+        if photo.gps_lat is None or photo.gps_lon is None
+        else {"lat": photo.gps_lat, "lon": photo.gps_lon, "alt": photo.gps_alt},
+        "place": None
+        if not photo.country
+        else {"country_code": photo.country_code, "country": photo.country, "city": photo.city},
+        "phash": photo.phash,
+        "dhash": photo.dhash,
+    }
+    if tags is not None:
+        data["tags"] = [{"name": n, "kind": k, "confidence": round(c, 4)} for n, k, c in tags]
+    return data
+
+
+@blueprint.get("/photos")
+def list_photos() -> Any:
+    _, store = _ctx()
+    mounts = _user_mounts()
+    wanted = request.args.getlist("mount")
+    for name in wanted:
+        if name not in mounts:
+            raise ApiError(404, f"no mount named {name!r} for this user", "not_found")
+    status = request.args.get("status")
+    if status and status not in {"queued", "ok", "partial", "failed"}:
+        raise ApiError(400, "status must be one of queued, ok, partial, failed")
+    flt = photo_store.PhotoFilter(
+        mount_ids=[mounts[n] for n in wanted] if wanted else list(mounts.values()),
+        taken_from=_date_arg("from"),
+        taken_to=_date_arg("to", end=True),
+        camera=request.args.get("camera") or None,
+        country=request.args.get("country") or None,
+        city=request.args.get("city") or None,
+        status=status or None,
+    )
+    offset = _int_arg("offset", 0, 0, 10**9)
+    limit = _int_arg("limit", 100, 1, MAX_LIMIT)
+    with store.session() as session:
+        total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
+        tags = photo_store.tags_of(session, [p.id for p in rows])
+        items = [photo_json(p, tags[p.id]) for p in rows]
+    return jsonify({"total": total, "offset": offset, "limit": limit, "items": items})
+
+
+def _own_photo(photo_id: int) -> Photo:
+    _, store = _ctx()
+    mounts = set(_user_mounts().values())
+    with store.session() as session:
+        photo = photo_store.get(session, photo_id)
+        if photo is None or photo.mount_id not in mounts:
+            raise ApiError(404, f"no photo {photo_id}", "not_found")
+        return photo
+
+
+@blueprint.get("/photos/<int:photo_id>")
+def get_photo(photo_id: int) -> Any:
+    _, store = _ctx()
+    photo = _own_photo(photo_id)
+    with store.session() as session:
+        tags = photo_store.tags_of(session, [photo_id])[photo_id]
+    return jsonify(photo_json(photo, tags))
+
+
+@blueprint.get("/photos/<int:photo_id>/thumbnail")
+def thumbnail(photo_id: int) -> Any:
+    settings, _ = _ctx()
+    _own_photo(photo_id)
+    sizes = settings.media.thumbnail_sizes
+    size = _int_arg("size", sizes[0], 1, 10_000)
+    chosen = min((s for s in sizes if s >= size), default=max(sizes))
+    from recognize.jobs.worker import thumbnail_path
+
+    path = thumbnail_path(settings.store.data_dir, chosen, photo_id)
+    if not path.is_file():
+        raise ApiError(404, f"photo {photo_id} has no thumbnail yet", "not_found")
+    return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True, etag=True)
+
+
+@blueprint.get("/jobs")
+def jobs() -> Any:
+    """Progress per mount and stage (total, done, failed, queued, rate, ETA) and recent runs."""
+    from recognize.jobs.recognition import stage_names
+    from recognize.store import progress
+
+    settings, store = _ctx()
+    mounts = set(_user_mounts())
+    with store.session() as session:
+        stages = [vars(p) for p in progress.stage_progress(session, stage_names(settings))
+                  if p.mount in mounts]
+        runs = [
+            {**vars(r), "started_at": r.started_at.isoformat(),
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None}
+            for r in progress.recent_runs(session)
+            if r.name.split(":", 1)[-1] in mounts or ":" not in r.name
+        ]
+    return jsonify({"stages": stages, "runs": runs})

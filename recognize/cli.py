@@ -1,0 +1,334 @@
+"""The ``recognize`` command. Errors map to clear messages and exit codes, never tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from recognize import __version__
+from recognize import config as config_mod
+from recognize.errors import ConfigError, RecognizeError
+from recognize.log import configure
+
+console = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    configure(getattr(args, "log_level", None) or "WARNING", rich_console=sys.stderr.isatty())
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except RecognizeError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recognize", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"recognize {__version__}")
+    parser.add_argument(
+        "--config", "-c", help="config file (default: $RECOGNIZE_CONFIG or ./recognize.toml)"
+    )
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default) or ERROR")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("init", help="write a new config with one user and one mount")
+    p.add_argument("--photos", required=True, help="folder of photos to index")
+    p.add_argument("--user", default="admin", help="user name (default: admin)")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--data-dir", default="var", help="data directory, relative to the config")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("config", help="check the config")
+    csub = p.add_subparsers(metavar="ACTION")
+    c = csub.add_parser("check", help="print the effective config (secrets redacted) or errors")
+    c.add_argument("--file", help="config file to check")
+    c.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("user", help="users")
+    usub = p.add_subparsers(metavar="ACTION")
+    u = usub.add_parser("hash", help="print the argon2 hash of a password for the config")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u.set_defaults(func=cmd_user_hash)
+
+    p = sub.add_parser("scan", help="crawl mounts and index their photos now")
+    p.add_argument("--mount", action="append", help="only this mount (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("status", help="files, done, failed and queued per mount and stage")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--watch", action="store_true", help="refresh every two seconds until Ctrl-C")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("retry", help="put failed photos back in the queue")
+    p.add_argument("--mount", action="append")
+    p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("serve", help="serve the API (and WebDAV) on the configured address")
+    p.add_argument("--port", type=int, help="override server.port")
+    p.add_argument("--no-worker", action="store_true", help="serve only; no background work")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run only the scheduler and workers (no HTTP)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("demo", help="write a small set of demo photos into a folder")
+    p.add_argument("folder")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> config_mod.Settings:
+    return config_mod.load(args.config)
+
+
+# --- commands ---------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    import tomli_w
+
+    from recognize.passwords import hash_password
+
+    path = Path(args.config or config_mod.DEFAULT_CONFIG)
+    if path.exists():
+        console.print(f"{path} exists already; nothing written")
+        return 0
+    password = secrets.token_urlsafe(12)
+    photos = Path(args.photos).expanduser().resolve()
+    if not photos.is_dir():
+        raise ConfigError([f"--photos: folder {photos} does not exist"])
+    data = {
+        "server": {"host": "127.0.0.1", "port": args.port},
+        "store": {"data_dir": args.data_dir},
+        "users": [{"name": args.user, "password_hash": hash_password(password), "admin": True}],
+        "mounts": [{"name": photos.name or "photos", "path": str(photos), "owners": [args.user]}],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# written by `recognize init`; every key is documented in "
+        "config/recognize.example.toml\n" + tomli_w.dumps(data)
+    )
+    path.chmod(0o600)
+    (path.parent / f".{path.stem}.credentials").write_text(f"{args.user}:{password}\n")
+    (path.parent / f".{path.stem}.credentials").chmod(0o600)
+    out.print(f"wrote {path}: user [bold]{args.user}[/], password [bold]{password}[/]")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    settings = config_mod.load(args.file or args.config)
+    out.print_json(json.dumps(config_mod.redacted(settings)))
+    return 0
+
+
+def cmd_user_hash(args: argparse.Namespace) -> int:
+    from recognize.passwords import hash_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            raise ConfigError(["the two passwords differ"])
+    if len(password) < 8:
+        raise ConfigError(["a password needs at least 8 characters"])
+    print(hash_password(password))
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from recognize.jobs.limits import apply_thread_limits
+
+    settings = _settings(args)
+    apply_thread_limits(settings)  # before numpy, pyvips and OpenVINO load
+    from recognize.jobs.scan import open_store, scan
+
+    store = open_store(settings)
+    started = time.monotonic()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} files/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=args.json) as progress:
+        crawl_task = progress.add_task("crawling", total=None, rate=0.0)
+        work_task = progress.add_task("indexing", total=None, rate=0.0, visible=False)
+        state = {"done": 0, "t0": time.monotonic()}
+
+        def crawled(seen: int) -> None:
+            progress.update(crawl_task, advance=seen, total=None)
+            total = _queued(store)
+            progress.update(work_task, total=total, visible=True)
+            state["t0"] = time.monotonic()
+
+        def photo(n: int) -> None:
+            state["done"] += n
+            rate = state["done"] / max(1e-6, time.monotonic() - state["t0"])
+            progress.update(work_task, advance=n, rate=rate)
+
+        report = scan(settings, store, args.mount, on_crawled=crawled, on_photo=photo)
+    elapsed = time.monotonic() - started
+    summary = {
+        "seconds": round(elapsed, 3),
+        "photos_processed": report.counters.photos,
+        "decoded": report.counters.decoded,
+        "failed": report.counters.failed,
+        "mounts": [vars(c) for c in report.crawls],
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    table = Table(title=f"scan finished in {elapsed:.1f} s")
+    for col in ("mount", "files", "new", "changed", "moved", "deleted", "unchanged"):
+        table.add_column(col, justify="right" if col != "mount" else "left")
+    for c in report.crawls:
+        table.add_row(c.mount, *(str(v) for v in (c.seen, c.new, c.changed, c.moved, c.deleted,
+                                                  c.unchanged)))
+    out.print(table)
+    out.print(
+        f"processed {report.counters.photos} photos, decoded {report.counters.decoded}, "
+        f"failed {report.counters.failed}"
+    )
+    return 0
+
+
+def _queued(store: Any) -> int:
+    from recognize.store import queue as queue_store
+
+    with store.session() as session:
+        return sum(c.queued for c in queue_store.counts(session))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from recognize.jobs.scan import open_store
+
+    settings = _settings(args)
+    store = open_store(settings)
+    if args.json:
+        print(json.dumps(_status_data(settings, store)))
+        return 0
+    if not args.watch:
+        out.print(_status_tables(settings, store))
+        return 0
+    from rich.live import Live
+
+    with Live(_status_tables(settings, store), console=out, refresh_per_second=1) as live:
+        while True:
+            time.sleep(2)
+            live.update(_status_tables(settings, store))
+
+
+def _status_data(settings: config_mod.Settings, store: Any) -> dict[str, Any]:
+    from recognize.jobs.recognition import stage_names
+    from recognize.store import progress
+    from recognize.store import queue as queue_store
+
+    configured = {m.name for m in settings.mounts}
+    with store.session() as session:
+        mounts = [vars(c) for c in queue_store.counts(session) if c.mount in configured]
+        stages = [vars(p) for p in progress.stage_progress(session, stage_names(settings))
+                  if p.mount in configured]
+    return {"mounts": mounts, "stages": stages}
+
+
+def _status_tables(settings: config_mod.Settings, store: Any) -> Any:
+    from rich.console import Group
+
+    data = _status_data(settings, store)
+    mounts = Table(title="photos per mount")
+    for col in ("mount", "files", "done", "partial", "failed", "queued"):
+        mounts.add_column(col, justify="left" if col == "mount" else "right")
+    for r in data["mounts"]:
+        mounts.add_row(*(str(r[k]) for k in ("mount", "files", "done", "partial", "failed", "queued")))
+    stages = Table(title="stages")
+    for col in ("mount", "stage", "total", "done", "failed", "queued", "photos/s", "ETA"):
+        stages.add_column(col, justify="left" if col in ("mount", "stage") else "right")
+    for p in data["stages"]:
+        eta = p["eta_seconds"]
+        stages.add_row(p["mount"], p["stage"], str(p["total"]), str(p["done"]), str(p["failed"]),
+                       str(p["queued"]), f"{p['rate']:.2f}",
+                       "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
+    return Group(mounts, stages)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from recognize.jobs.scan import open_store, sync_accounts
+    from recognize.jobs.stages import pipeline
+    from recognize.store import queue as queue_store
+
+    settings = _settings(args)
+    store = open_store(settings)
+    refs = sync_accounts(settings, store)
+    names = args.mount or list(refs)
+    for name in names:
+        settings.mount(name)
+    with store.session() as session:
+        n = queue_store.retry_failed(session, [refs[n].id for n in names],
+                                     [s.name for s in pipeline()])
+    out.print(f"{n} failed photo(s) queued again; run `recognize scan` or let the worker run")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from recognize.wsgi import serve
+
+    settings = _settings(args)
+    if args.port:
+        settings.server.port = args.port
+    if args.no_worker:
+        settings.server.worker = False
+    configure(args.log_level or settings.server.log_level, rich_console=sys.stderr.isatty())
+    return serve(settings)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from recognize.wsgi import run_worker
+
+    settings = _settings(args)
+    configure(args.log_level or settings.server.log_level, rich_console=sys.stderr.isatty())
+    return run_worker(settings)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from recognize.demo import write_demo_photos
+
+    written = write_demo_photos(Path(args.folder))
+    out.print(f"wrote {len(written)} demo photos to {args.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

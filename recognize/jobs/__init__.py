@@ -1,0 +1,1 @@
+"""The job cascade: the only layer that combines store, media, inference and clustering."""

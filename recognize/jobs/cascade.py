@@ -1,0 +1,176 @@
+"""The background cascade (APScheduler): per mount, crawl on its schedule → process batches.
+
+- ``crawl:<mount>`` runs on the mount's schedule (an interval or a cron line). Only one node
+  crawls a mount at a time (a lease in the store that expires if its node dies). When the
+  last crawl is overdue at start-up it runs at once; otherwise at the next due time, so a
+  restart does not re-crawl everything.
+- ``process`` claims batches from the queue and works through them while work remains,
+  outside the configured time window no new batch starts; it is kicked after each crawl and
+  also runs every few seconds as a safety net (it claims nothing when there is nothing due).
+- A job's failure is logged and never stops the scheduler.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from recognize.config import Settings, parse_duration, parse_window
+from recognize.jobs.crawl import crawl
+from recognize.jobs.scan import sync_accounts
+from recognize.jobs.sources import source_for
+from recognize.jobs.worker import Worker
+from recognize.log import get_logger
+from recognize.store import Store, leases, progress
+from recognize.store.models import Mount
+
+log = get_logger(__name__)
+PROCESS_EVERY_S = 3
+
+
+def in_window(window: str, now: datetime | None = None) -> bool:
+    """True when a new batch may start now (``window`` empty = always)."""
+    parsed = parse_window(window)
+    if parsed is None:
+        return True
+    start, end = parsed
+    current = (now or datetime.now()).time()
+    if start <= end:
+        return start <= current < end
+    return current >= start or current < end  # wraps midnight
+
+
+def trigger_for(schedule: str) -> BaseTrigger:
+    try:
+        return IntervalTrigger(seconds=parse_duration(schedule))
+    except ValueError:
+        return CronTrigger.from_crontab(schedule)
+
+
+class Cascade:
+    """Owns the scheduler and the worker; ``start()`` returns at once, ``stop()`` waits."""
+
+    def __init__(self, settings: Settings, store: Store, worker: Worker | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.worker = worker or Worker(settings, store)
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max(4, settings.jobs.workers + 2))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+        self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+        self.on_batch: Callable[[], None] | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        refs = sync_accounts(self.settings, self.store)
+        self.worker.release_dead_claims()
+        for mount in self.settings.mounts:
+            self.scheduler.add_job(
+                self.crawl_mount,
+                trigger_for(mount.schedule),
+                args=[mount.name],
+                id=f"crawl:{mount.name}",
+                next_run_time=self._next_crawl(refs[mount.name].id, mount.schedule),
+            )
+        self.scheduler.add_job(
+            self.process, IntervalTrigger(seconds=PROCESS_EVERY_S), id="process",
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.start()
+        log.info("cascade started for %d mount(s) as %s", len(self.settings.mounts),
+                 self.worker.name)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.scheduler.shutdown(wait=True)
+        with self.store.session() as session:
+            for mount in self.settings.mounts:
+                leases.release(session, f"crawl:{mount.name}", self.worker.name)
+        self.worker.close()
+
+    def _next_crawl(self, mount_id: int, schedule: str) -> datetime:
+        now = datetime.now(UTC)
+        with self.store.session() as session:
+            mount = session.get(Mount, mount_id)
+            last = mount.crawled_at if mount is not None else None
+        if last is None:
+            return now
+        trigger, last_utc = trigger_for(schedule), last.replace(tzinfo=UTC)
+        if isinstance(trigger, IntervalTrigger):
+            due: datetime | None = last_utc + timedelta(seconds=parse_duration(schedule))
+        else:
+            due = trigger.get_next_fire_time(None, last_utc)
+        return max(now, due) if due else now
+
+    def _on_error(self, event: JobExecutionEvent) -> None:
+        log.error("job %s failed: %r", event.job_id, event.exception)
+
+    # --- jobs --------------------------------------------------------------------------------
+    def recorded(self, name: str, job: Callable[[], str | None]) -> None:
+        """Run ``job`` and record its run in the store; a failure is logged, never raised."""
+        with self.store.session() as session:
+            run_id = progress.start_run(session, name, self.worker.name)
+        status, detail = "ok", None
+        try:
+            detail = job()
+        except Exception as exc:
+            log.exception("job %s failed", name)
+            status, detail = "failed", f"{type(exc).__name__}: {exc}"
+        with self.store.session() as session:
+            progress.finish_run(session, run_id, status, detail)
+
+    def crawl_mount(self, name: str) -> None:
+        self.recorded(f"crawl:{name}", lambda: self._crawl(name))
+
+    def _crawl(self, name: str) -> str | None:
+        lease = f"crawl:{name}"
+        ttl = 3600.0
+        with self.store.session() as session:
+            if not leases.acquire(session, lease, self.worker.name, ttl):
+                return "skipped: another node is crawling this mount"
+        try:
+            refs = sync_accounts(self.settings, self.store)
+            result = crawl(self.store, refs[name], self.worker.stage_names(),
+                           source_for(self.settings.mount(name)))
+            requeued = self.worker.reconcile(refs[name].id)
+        finally:
+            with self.store.session() as session:
+                leases.release(session, lease, self.worker.name)
+        self.kick()
+        return (f"{result.seen} files: {result.new} new, {result.changed} changed, "
+                f"{result.moved} moved, {result.deleted} deleted; {requeued} re-queued")
+
+    def kick(self) -> None:
+        """Run ``process`` now (it is skipped if it is already running)."""
+        job = self.scheduler.get_job("process")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    def may_start_batch(self) -> bool:
+        return not self.stopping.is_set() and in_window(self.settings.jobs.window)
+
+    def process(self) -> None:
+        threads = max(1, self.settings.jobs.workers)
+        if threads == 1:
+            self._drain()
+            return
+        pool = [threading.Thread(target=self._drain, name=f"process-{i}") for i in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+
+    def _drain(self) -> Any:
+        return self.worker.drain(should_stop=lambda: not self.may_start_batch())

@@ -1,0 +1,67 @@
+"""The recognition stages (tags; faces join here) built from the config, run on decoded pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.inference.base import Runtime
+from recognize.jobs.stages import PhotoWork, Stage
+from recognize.store import photos as photo_store
+
+
+def runtime(settings: Settings) -> Runtime:
+    """The one place the models' device, threads and precision come from."""
+    return Runtime(
+        device=settings.inference.device,
+        threads=settings.jobs.threads,
+        precision=settings.inference.precision,
+        cache_dir=settings.store.data_dir / "models",
+    )
+
+
+def tags_stage(settings: Settings) -> Stage:
+    import hashlib
+
+    from recognize.inference.classify import load_classifier
+    from recognize.inference.classify_rules import DEFAULT_RULES, load_tag_rules
+    from recognize.inference.classify_tags import tags_for
+    from recognize.inference.wordnet_table import load_class_table
+
+    classifier = load_classifier(settings.tags.model, runtime(settings))
+    rules_path = Path(settings.tags.rules) if settings.tags.rules else DEFAULT_RULES
+    rules = load_tag_rules(load_class_table(settings.store.data_dir / "models"), rules_path)
+    rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
+    source = f"classifier:{classifier.version}"
+
+    def compute(_ctx: Any, work: PhotoWork) -> Any:
+        if work.media is None or work.media.pixels is None:
+            return []
+        predictions = classifier.predict([work.media.pixels], top_k=rules.top_k)[0]
+        return tags_for(predictions, rules, source=source)
+
+    def save(session: Session, work: PhotoWork, tags: Any) -> None:
+        photo_store.set_tags(
+            session,
+            work.photo_id,
+            [(t.name, "classifier", t.confidence) for t in tags],
+            source="classifier",
+            synsets={t.name: (t.synset, t.parent) for t in tags},
+        )
+
+    return Stage("tags", f"{classifier.version}+rules@{rules_digest}", True, compute, save)
+
+
+def enabled_stages(settings: Settings) -> list[Stage]:
+    stages: list[Stage] = []
+    if settings.tags.enabled:
+        stages.append(tags_stage(settings))
+    return stages
+
+
+def stage_names(settings: Settings) -> list[str]:
+    """The pipeline's stage names, without loading any model."""
+    return ["media", *(["tags"] if settings.tags.enabled else [])]

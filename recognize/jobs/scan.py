@@ -1,0 +1,93 @@
+"""A scan by hand: sync the config into the store, crawl mounts, drain their queue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from recognize.config import Settings
+from recognize.jobs.crawl import CrawlResult, crawl
+from recognize.jobs.sources import source_for
+from recognize.jobs.worker import Counters, Worker
+from recognize.store import Store, accounts
+from recognize.store.accounts import MountRef
+
+
+def open_store(settings: Settings) -> Store:
+    """Open (and migrate) the store and bring users and mounts in step with the config."""
+    store = Store(settings.database_url())
+    sync_accounts(settings, store)
+    return store
+
+
+def sync_accounts(settings: Settings, store: Store) -> dict[str, MountRef]:
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(3):  # two nodes starting at once may both insert the same user
+        try:
+            with store.session() as session:
+                return accounts.sync(
+                    session,
+                    [(u.name, u.admin) for u in settings.users],
+                    [(m.name, m.path, m.owners) for m in settings.mounts],
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class ScanReport:
+    crawls: list[CrawlResult] = field(default_factory=list)
+    counters: Counters = field(default_factory=Counters)
+
+
+def scan(
+    settings: Settings,
+    store: Store,
+    mount_names: Sequence[str] | None = None,
+    *,
+    on_crawled: Callable[[int], None] | None = None,
+    on_photo: Callable[[int], None] | None = None,
+    worker: Worker | None = None,
+) -> ScanReport:
+    """Crawl the named mounts (all when None) and process everything they queued."""
+    refs = sync_accounts(settings, store)
+    names = list(mount_names) if mount_names else list(refs)
+    for name in names:
+        settings.mount(name)  # raises ConfigError with a hint for an unknown name
+    own_worker = worker is None
+    worker = worker or Worker(settings, store)
+    report = ScanReport(counters=worker.counters)
+    try:
+        worker.release_dead_claims()
+        for name in names:
+            report.crawls.append(
+                crawl(store, refs[name], worker.stage_names(), source_for(settings.mount(name)))
+            )
+            worker.reconcile(refs[name].id)
+            if on_crawled:
+                on_crawled(report.crawls[-1].seen)
+        mount_ids = [refs[n].id for n in names]
+        threads = max(1, settings.jobs.workers)
+        if threads == 1:
+            worker.drain(mount_ids, on_photo=on_photo)
+        else:
+            lock = threading.Lock()
+
+            def tick(n: int) -> None:
+                if on_photo:
+                    with lock:
+                        on_photo(n)
+
+            with ThreadPoolExecutor(threads) as pool:
+                for future in [pool.submit(worker.drain, mount_ids, on_photo=tick)
+                               for _ in range(threads)]:
+                    future.result()
+    finally:
+        if own_worker:
+            worker.close()
+    return report

@@ -1,0 +1,451 @@
+"""Queries behind the WebDAV tree: persons, faces, tags, places, dates, duplicates, corrections.
+
+Every listing is one query returning plain tuples (no ORM objects), so a folder of 10,000
+photos costs one round trip. ``Stat`` aggregates (count, sum of ids, sum of mtimes, bytes)
+are what collection etags are made of: cheap to compute and they change when members do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from recognize.errors import Conflict, NotFound
+from recognize.store.models import Face, FaceCorrection, Person, Photo, PhotoTag, Tag
+
+HIDDEN_TAG_KINDS = ("place", "date", "person")  # they have folders of their own
+
+
+@dataclass(frozen=True)
+class Stat:
+    count: int = 0
+    id_sum: int = 0
+    mtime_sum: int = 0  # milliseconds
+    size: int = 0
+    mtime_max: int = 0  # nanoseconds
+
+    def key(self) -> str:
+        return f"{self.count}-{self.id_sum}-{self.mtime_sum}-{self.size}"
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    id: int
+    mount_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    mime: str | None
+    face_id: int | None = None  # unassigned/: the face this entry stands for
+    face_pos: int = 0  # 1-based left-to-right position; 0 when the photo has one face
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Group:
+    key: Any  # person id, tag id, country, year...
+    name: str | None
+    stat: Stat | None  # None: not computed (a name lookup)
+    kind: str = ""
+
+
+_PHOTO_COLS = (Photo.id, Photo.mount_id, Photo.path, Photo.size, Photo.mtime_ns, Photo.mime)
+
+
+def _stat_cols(id_col: Any = Photo.id) -> tuple[Any, ...]:
+    return (
+        func.count(id_col),
+        func.coalesce(func.sum(id_col), 0),
+        func.coalesce(func.sum(Photo.mtime_ns // 1_000_000), 0),
+        func.coalesce(func.sum(Photo.size), 0),
+        func.coalesce(func.max(Photo.mtime_ns), 0),
+    )
+
+
+def _stat(row: Any, offset: int = 0) -> Stat:
+    return Stat(*(int(row[offset + i] or 0) for i in range(5)))
+
+
+def _named(query: Any, names: Sequence[str] | None) -> Any:
+    """Keep photos whose file name is one of ``names`` (an indexed-free but cheap filter)."""
+    if names is None:
+        return query
+    return query.where(
+        or_(Photo.path.in_(names), *[Photo.path.endswith("/" + n, autoescape=True) for n in names])
+    )
+
+
+def _rows(session: Session, query: Any) -> list[PhotoRow]:
+    return [PhotoRow(*r) for r in session.execute(query.order_by(Photo.id))]
+
+
+def _own(mount_ids: Sequence[int]) -> ColumnElement[bool]:
+    return Photo.mount_id.in_(list(mount_ids))
+
+
+# --- persons and faces --------------------------------------------------------------------------
+def persons(
+    session: Session, user_id: int, mount_ids: Sequence[int], person_id: int | None = None
+) -> list[Group]:
+    """The user's persons (not deleted) with face statistics, empty persons included."""
+    faces = (
+        select(Face.person_id.label("pid"), *_stat_cols(Face.id))
+        .join(Photo, Photo.id == Face.photo_id)
+        .where(_own(mount_ids), Face.person_id.is_not(None))
+        .group_by(Face.person_id)
+    )
+    if person_id is not None:
+        faces = faces.where(Face.person_id == person_id)
+    sub = faces.subquery()
+    query = (
+        select(Person.id, Person.name, *(sub.c[i] for i in range(1, 6)))
+        .outerjoin(sub, sub.c.pid == Person.id)
+        .where(Person.user_id == user_id, Person.deleted.is_(False))
+        .order_by(Person.id)
+    )
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    return [Group(r[0], r[1], _stat(r, 2)) for r in session.execute(query)]
+
+
+def person_list(session: Session, user_id: int) -> list[Group]:
+    """The user's persons without statistics: a cheap lookup by name."""
+    rows = session.execute(select(Person.id, Person.name).where(
+        Person.user_id == user_id, Person.deleted.is_(False)).order_by(Person.id))
+    return [Group(r[0], r[1], None) for r in rows]
+
+
+def person_photos(
+    session: Session, person_id: int, mount_ids: Sequence[int], names: Sequence[str] | None = None
+) -> list[PhotoRow]:
+    query = (
+        select(*_PHOTO_COLS)
+        .where(_own(mount_ids))
+        .where(Photo.id.in_(select(Face.photo_id).where(Face.person_id == person_id)))
+    )
+    return _rows(session, _named(query, names))
+
+
+def unassigned(session: Session, mount_ids: Sequence[int]) -> list[PhotoRow]:
+    """One row per face in no person, with the face's left-to-right position in its photo."""
+    position = func.row_number().over(partition_by=Face.photo_id, order_by=(Face.x, Face.id))
+    total = func.count().over(partition_by=Face.photo_id)
+    ranked = (
+        select(Face.id.label("fid"), Face.photo_id, Face.person_id,
+               position.label("pos"), total.label("n"))
+        .join(Photo, Photo.id == Face.photo_id)
+        .where(_own(mount_ids))
+        .subquery()
+    )
+    query = (
+        select(*_PHOTO_COLS, ranked.c.fid, ranked.c.pos, ranked.c.n)
+        .join(ranked, ranked.c.photo_id == Photo.id)
+        .where(ranked.c.person_id.is_(None))
+        .order_by(Photo.id, ranked.c.pos)
+    )
+    return [PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6],
+                     face_pos=r[7] if r[8] > 1 else 0)
+            for r in session.execute(query)]
+
+
+def unassigned_stat(session: Session, mount_ids: Sequence[int]) -> Stat:
+    row = session.execute(
+        select(*_stat_cols(Face.id)).join(Photo, Photo.id == Face.photo_id)
+        .where(_own(mount_ids), Face.person_id.is_(None))
+    ).one()
+    return _stat(row)
+
+
+def add_face(
+    session: Session, photo_id: int, box: tuple[float, float, float, float], score: float,
+    *, model: str = "user", person_id: int | None = None, embedding: bytes | None = None,
+    assigned_by: str | None = None,
+) -> int:
+    x, y, w, h = box
+    face = Face(photo_id=photo_id, x=x, y=y, w=w, h=h, score=score, model=model,
+                person_id=person_id, embedding=embedding, assigned_by=assigned_by)
+    session.add(face)
+    session.flush()
+    return face.id
+
+
+def person_faces_in_photo(session: Session, person_id: int, photo_id: int) -> list[int]:
+    return list(session.scalars(
+        select(Face.id).where(Face.person_id == person_id, Face.photo_id == photo_id)
+    ))
+
+
+def _correct(session: Session, face_ids: Sequence[int], person_id: int, kind: str) -> None:
+    """Record ``kind`` for the faces and drop the opposite word about the same person."""
+    other = "cannot" if kind == "must" else "must"
+    session.execute(delete(FaceCorrection).where(
+        FaceCorrection.face_id.in_(face_ids), FaceCorrection.person_id == person_id,
+        FaceCorrection.kind.in_((kind, other)),
+    ))
+    session.add_all(FaceCorrection(face_id=f, person_id=person_id, kind=kind) for f in face_ids)
+
+
+def assign_faces(
+    session: Session, face_ids: Sequence[int], person_id: int, from_person: int | None = None
+) -> None:
+    """The user says: these faces are ``person_id`` (and, when moved, not ``from_person``)."""
+    if not face_ids:
+        return
+    session.execute(update(Face).where(Face.id.in_(face_ids))
+                    .values(person_id=person_id, assigned_by="user"))
+    if from_person is not None and from_person != person_id:
+        _correct(session, face_ids, from_person, "cannot")
+    _correct(session, face_ids, person_id, "must")
+
+
+def reject_faces(session: Session, face_ids: Sequence[int], person_id: int) -> None:
+    """The user says: these faces are not ``person_id``. They become unassigned."""
+    if not face_ids:
+        return
+    session.execute(update(Face).where(Face.id.in_(face_ids), Face.person_id == person_id)
+                    .values(person_id=None, assigned_by="user"))
+    _correct(session, face_ids, person_id, "cannot")
+
+
+def corrections(session: Session, face_ids: Sequence[int]) -> list[tuple[int, int, str]]:
+    rows = session.execute(
+        select(FaceCorrection.face_id, FaceCorrection.person_id, FaceCorrection.kind)
+        .where(FaceCorrection.face_id.in_(face_ids)).order_by(FaceCorrection.id)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _free_person_name(session: Session, user_id: int, name: str, keep: int | None) -> None:
+    clash = session.execute(
+        select(Person.id, Person.deleted).where(Person.user_id == user_id, Person.name == name)
+    ).first()
+    if clash is None or clash[0] == keep:
+        return
+    if not clash[1]:
+        raise Conflict(f"a person named {name!r} exists already")
+    session.execute(update(Person).where(Person.id == clash[0]).values(name=None))
+
+
+def create_person(session: Session, user_id: int, name: str | None) -> int:
+    if name is not None:
+        _free_person_name(session, user_id, name, None)
+    person = Person(user_id=user_id, name=name)
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def rename_person(session: Session, user_id: int, person_id: int, name: str) -> None:
+    _free_person_name(session, user_id, name, person_id)
+    done = session.execute(update(Person).where(
+        Person.id == person_id, Person.user_id == user_id, Person.deleted.is_(False)
+    ).values(name=name))
+    if not getattr(done, "rowcount", 1):
+        raise NotFound(f"no person {person_id}")
+
+
+def delete_person(session: Session, user_id: int, person_id: int) -> None:
+    """Mark the person deleted (remembered); its faces become unassigned."""
+    session.execute(update(Person).where(Person.id == person_id, Person.user_id == user_id)
+                    .values(deleted=True))
+    session.execute(update(Face).where(Face.person_id == person_id)
+                    .values(person_id=None, assigned_by="user"))
+
+
+def person_names(session: Session, person_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+    rows = session.execute(select(Person.id, Person.user_id, Person.name)
+                           .where(Person.id.in_(person_ids)))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def faces_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {p: [] for p in photo_ids}
+    rows = session.execute(
+        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score, Face.person_id)
+        .where(Face.photo_id.in_(photo_ids)).order_by(Face.photo_id, Face.x, Face.id)
+    )
+    for r in rows:
+        out[r[1]].append({"id": r[0], "box": [r[2], r[3], r[4], r[5]], "score": r[6],
+                          "person_id": r[7]})
+    return out
+
+
+# --- tags ------------------------------------------------------------------------------------------
+def _visible_tag(user_id: int) -> ColumnElement[bool]:
+    return and_(or_(Tag.user_id.is_(None), Tag.user_id == user_id),
+                Tag.kind.not_in(HIDDEN_TAG_KINDS))
+
+
+def tags(
+    session: Session, user_id: int, mount_ids: Sequence[int], tag_id: int | None = None
+) -> list[Group]:
+    """Tags with photos of the user, plus the user's own (possibly empty) tags."""
+    counts = (
+        select(PhotoTag.tag_id.label("tid"), *_stat_cols())
+        .join(Photo, Photo.id == PhotoTag.photo_id).where(_own(mount_ids))
+        .group_by(PhotoTag.tag_id).subquery()
+    )
+    query = (
+        select(Tag.id, Tag.name, Tag.kind, *(counts.c[i] for i in range(1, 6)))
+        .outerjoin(counts, counts.c.tid == Tag.id)
+        .where(_visible_tag(user_id), or_(counts.c.tid.is_not(None), Tag.user_id == user_id))
+        .order_by(Tag.id)
+    )
+    if tag_id is not None:
+        query = query.where(Tag.id == tag_id)
+    return [Group(r[0], r[1], _stat(r, 3), kind=r[2]) for r in session.execute(query)]
+
+
+def tag_list(session: Session, user_id: int, mount_ids: Sequence[int]) -> list[Group]:
+    """Like :func:`tags` without statistics (a cheap lookup by name)."""
+    used = select(PhotoTag.tag_id).join(Photo, Photo.id == PhotoTag.photo_id).where(
+        _own(mount_ids), PhotoTag.tag_id == Tag.id).exists()
+    rows = session.execute(select(Tag.id, Tag.name, Tag.kind).where(
+        _visible_tag(user_id), or_(used, Tag.user_id == user_id)).order_by(Tag.id))
+    return [Group(r[0], r[1], None, kind=r[2]) for r in rows]
+
+
+def tag_photos(
+    session: Session, tag_id: int, mount_ids: Sequence[int], names: Sequence[str] | None = None
+) -> list[PhotoRow]:
+    query = (select(*_PHOTO_COLS).join(PhotoTag, PhotoTag.photo_id == Photo.id)
+             .where(_own(mount_ids), PhotoTag.tag_id == tag_id))
+    return _rows(session, _named(query, names))
+
+
+def create_user_tag(session: Session, user_id: int, name: str) -> int:
+    if session.scalar(select(Tag.id).where(Tag.name == name, _visible_tag(user_id))):
+        raise Conflict(f"a tag named {name!r} exists already")
+    tag = Tag(name=name, kind="user", user_id=user_id)
+    session.add(tag)
+    session.flush()
+    return tag.id
+
+
+def rename_user_tag(session: Session, user_id: int, tag_id: int, name: str) -> None:
+    if session.scalar(select(Tag.id).where(Tag.name == name, _visible_tag(user_id))):
+        raise Conflict(f"a tag named {name!r} exists already")
+    session.execute(update(Tag).where(Tag.id == tag_id, Tag.user_id == user_id).values(name=name))
+
+
+def delete_user_tag(session: Session, user_id: int, tag_id: int) -> None:
+    session.execute(delete(Tag).where(Tag.id == tag_id, Tag.user_id == user_id))
+
+
+def tag_photo(session: Session, photo_id: int, tag_id: int, source: str = "user") -> None:
+    session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=1.0, source=source))
+
+
+def untag_photo(session: Session, photo_id: int, tag_id: int) -> None:
+    session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
+                                           PhotoTag.tag_id == tag_id))
+
+
+def tags_of(session: Session, photo_ids: Sequence[int], user_id: int) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {p: [] for p in photo_ids}
+    rows = session.execute(
+        select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
+        .join(Tag, Tag.id == PhotoTag.tag_id)
+        .where(PhotoTag.photo_id.in_(photo_ids), or_(Tag.user_id.is_(None), Tag.user_id == user_id))
+        .order_by(PhotoTag.photo_id, PhotoTag.confidence.desc())
+    )
+    for r in rows:
+        out[r[0]].append({"name": r[1], "kind": r[2], "confidence": round(r[3], 4)})
+    return out
+
+
+def photo_by_content(
+    session: Session, mount_ids: Sequence[int], size: int, fingerprint: str
+) -> int | None:
+    return session.scalar(select(Photo.id).where(
+        _own(mount_ids), Photo.size == size, Photo.fingerprint == fingerprint
+    ).order_by(Photo.id).limit(1))
+
+
+def photo_by_path(session: Session, mount_id: int, path: str) -> int | None:
+    return session.scalar(select(Photo.id).where(Photo.mount_id == mount_id, Photo.path == path))
+
+
+# --- places and dates --------------------------------------------------------------------------
+def _grouped(session: Session, keys: Sequence[Any], where: Sequence[Any]) -> list[Group]:
+    query = select(*keys, *_stat_cols()).where(*where).group_by(*keys).order_by(*keys)
+    n = len(keys)
+    return [Group(tuple(r[:n]) if n > 1 else r[0], None, _stat(r, n))
+            for r in session.execute(query)]
+
+
+def _year() -> Any:
+    return func.extract("year", Photo.taken_at)
+
+
+def _month() -> Any:
+    return func.extract("month", Photo.taken_at)
+
+
+def countries(session: Session, mount_ids: Sequence[int]) -> list[Group]:
+    return _grouped(session, [Photo.country], [_own(mount_ids), Photo.country.is_not(None)])
+
+
+def cities(session: Session, mount_ids: Sequence[int], country: str) -> list[Group]:
+    return _grouped(session, [Photo.city], [_own(mount_ids), Photo.country == country])
+
+
+def place_photos(
+    session: Session, mount_ids: Sequence[int], country: str, city: str | None,
+    names: Sequence[str] | None = None,
+) -> list[PhotoRow]:
+    city_is = Photo.city.is_(None) if city is None else Photo.city == city
+    query = select(*_PHOTO_COLS).where(_own(mount_ids), Photo.country == country, city_is)
+    return _rows(session, _named(query, names))
+
+
+def years(session: Session, mount_ids: Sequence[int]) -> list[Group]:
+    return _grouped(session, [_year()], [_own(mount_ids), Photo.taken_at.is_not(None)])
+
+
+def months(session: Session, mount_ids: Sequence[int], year: int) -> list[Group]:
+    return _grouped(session, [_month()], [_own(mount_ids), _year() == year])
+
+
+def month_photos(
+    session: Session, mount_ids: Sequence[int], year: int, month: int,
+    names: Sequence[str] | None = None,
+) -> list[PhotoRow]:
+    query = select(*_PHOTO_COLS).where(_own(mount_ids), _year() == year, _month() == month)
+    return _rows(session, _named(query, names))
+
+
+def photos_stat(session: Session, where: Sequence[Any]) -> Stat:
+    return _stat(session.execute(select(*_stat_cols()).where(*where)).one())
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+def hashes(session: Session, mount_ids: Sequence[int]) -> list[tuple[int, str | None, str | None]]:
+    rows = session.execute(
+        select(Photo.id, Photo.phash, Photo.dhash)
+        .where(_own(mount_ids), or_(Photo.dhash.is_not(None), Photo.phash.is_not(None)))
+        .order_by(Photo.id)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def hash_signature(session: Session, mount_ids: Sequence[int]) -> tuple[int, ...]:
+    """Changes whenever the set of hashed photos changes (cache key for duplicate groups)."""
+    row = session.execute(
+        select(func.count(Photo.id), func.coalesce(func.sum(Photo.id), 0),
+               func.coalesce(func.max(Photo.indexed_at), None))
+        .where(_own(mount_ids), or_(Photo.dhash.is_not(None), Photo.phash.is_not(None)))
+    ).one()
+    return (int(row[0]), int(row[1]), hash(str(row[2])))
+
+
+def photos_by_id(session: Session, ids: Sequence[int], names: Sequence[str] | None = None
+                 ) -> list[PhotoRow]:
+    return _rows(session, _named(select(*_PHOTO_COLS).where(Photo.id.in_(list(ids))), names))
