@@ -154,6 +154,15 @@ class InferenceSettings(Section):
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"
 
 
+class FacesSettings(Section):
+    enabled: bool = True
+    min_score: float = Field(0.5, ge=0.05, le=1.0)
+    min_size_px: float = Field(20.0, ge=8, le=1000)
+    min_size_fraction: float = Field(0.0, ge=0.0, le=1.0)
+    max_faces: int = Field(50, ge=1, le=1000)
+    mirror: bool = False
+
+
 class TagsSettings(Section):
     enabled: bool = True
     model: Literal["efficientnet-lite0", "efficientnet-lite2"] = "efficientnet-lite0"
@@ -181,6 +190,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    faces: FacesSettings = Field(default_factory=FacesSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
 
     @classmethod

@@ -16,16 +16,15 @@ def configure(level: str = "INFO", *, rich_console: bool = False) -> None:
     """Configure the root ``recognize`` logger; called once by an entry point."""
     root = logging.getLogger("recognize")
     root.setLevel(level.upper())
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler: logging.Handler
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler: logging.Handler = logging.StreamHandler()
     if rich_console:
         from rich.logging import RichHandler
 
         handler = RichHandler(show_path=False, rich_tracebacks=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:
-        handler = logging.StreamHandler()
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
         )

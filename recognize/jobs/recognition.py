@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from recognize.config import Settings
 from recognize.inference.base import Runtime
 from recognize.jobs.stages import PhotoWork, Stage
 from recognize.store import photos as photo_store
+from recognize.store.faces import FaceRow, replace_faces
 
 
 def runtime(settings: Settings) -> Runtime:
@@ -24,8 +26,6 @@ def runtime(settings: Settings) -> Runtime:
 
 
 def tags_stage(settings: Settings) -> Stage:
-    import hashlib
-
     from recognize.inference.classify import load_classifier
     from recognize.inference.classify_rules import DEFAULT_RULES, load_tag_rules
     from recognize.inference.classify_tags import tags_for
@@ -55,8 +55,47 @@ def tags_stage(settings: Settings) -> Stage:
     return Stage("tags", f"{classifier.version}+rules@{rules_digest}", True, compute, save)
 
 
+def faces_stage(settings: Settings) -> Stage:
+    from recognize.inference.faces import DetectorSettings, FaceAnalyzer
+
+    f = settings.faces
+    analyzer = FaceAnalyzer.from_specs(
+        runtime(settings),
+        DetectorSettings(min_score=f.min_score, min_face_px=f.min_size_px,
+                         min_face_fraction=f.min_size_fraction, max_faces=f.max_faces),
+        mirror=f.mirror,
+    )
+
+    # the full identity names three weights; the store keeps a short digest of it
+    version = "faces@" + hashlib.sha256(analyzer.version.encode()).hexdigest()[:16]
+
+    def compute(_ctx: Any, work: PhotoWork) -> Any:
+        if work.media is None or work.media.pixels is None:
+            return []
+        pixels = work.media.pixels
+        height, width = pixels.shape[:2]
+        return [
+            FaceRow(
+                x=face.box[0] / width, y=face.box[1] / height,
+                w=face.box[2] / width, h=face.box[3] / height,
+                score=float(face.score),
+                landmarks=[[float(x) / width, float(y) / height] for x, y in face.landmarks],
+                embedding=face.embedding.astype("<f4").tobytes(),
+                model=version,
+            )
+            for face in analyzer.analyze(pixels)
+        ]
+
+    def save(session: Session, work: PhotoWork, faces: Any) -> None:
+        replace_faces(session, work.photo_id, faces)
+
+    return Stage("faces", version, True, compute, save)
+
+
 def enabled_stages(settings: Settings) -> list[Stage]:
     stages: list[Stage] = []
+    if settings.faces.enabled:
+        stages.append(faces_stage(settings))
     if settings.tags.enabled:
         stages.append(tags_stage(settings))
     return stages
@@ -64,4 +103,8 @@ def enabled_stages(settings: Settings) -> list[Stage]:
 
 def stage_names(settings: Settings) -> list[str]:
     """The pipeline's stage names, without loading any model."""
-    return ["media", *(["tags"] if settings.tags.enabled else [])]
+    return [
+        "media",
+        *(["faces"] if settings.faces.enabled else []),
+        *(["tags"] if settings.tags.enabled else []),
+    ]

@@ -141,7 +141,8 @@ def test_killed_worker_processes_every_photo_exactly_once(tmp_path: Path,
     kills = 0
     for target in (10, 40, 80):
         proc = _worker(config, "--log-level", "DEBUG", log=log)
-        if _wait(lambda t=target: done() >= t or proc.poll() is not None, 240) and proc.poll() is None:
+        if _wait(lambda t=target, p=proc: done() >= t or p.poll() is not None, 240) \
+                and proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
         proc.wait(timeout=60)
@@ -280,8 +281,9 @@ def test_remote_webdav_mount(tmp_path: Path, password_hash: str) -> None:
 
         assert _wait(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 30)
         config = write_config(tmp_path, {}, password_hash, tags={"enabled": False})
-        import tomli_w
         import tomllib
+
+        import tomli_w
 
         data = tomllib.loads(config.read_text())
         data["mounts"] = [{"name": "cloud", "path": f"http://127.0.0.1:{port}/",

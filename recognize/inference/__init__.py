@@ -1,0 +1,1 @@
+"""Recognition models on OpenVINO: faces (detect, align, embed) and tags (classify)."""
