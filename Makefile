@@ -11,7 +11,7 @@ PHOTOS ?= $(if $(wildcard ../shared/data/exif),../shared/data/exif,var/demo-phot
 PYTEST_ARGS ?=
 # Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients for the tests.
 APT_RUN := libimage-exiftool-perl wordnet-base wordnet-sense-index
-APT_TEST := $(APT_RUN) postgresql
+APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk
 
 .PHONY: run test lint system-deps system-deps-test venv clean help
 help:

@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     usub = p.add_subparsers(metavar="ACTION")
     u = usub.add_parser("hash", help="print the argon2 hash of a password for the config")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u.add_argument("--digest", metavar="NAME",
+                   help="print the Digest HA1 for user NAME instead (users.digest_ha1)")
     u.set_defaults(func=cmd_user_hash)
 
     p = sub.add_parser("scan", help="crawl mounts and index their photos now")
@@ -153,6 +155,11 @@ def cmd_user_hash(args: argparse.Namespace) -> int:
             raise ConfigError(["the two passwords differ"])
     if len(password) < 8:
         raise ConfigError(["a password needs at least 8 characters"])
+    if args.digest:
+        import hashlib
+
+        print(hashlib.md5(f"{args.digest}:recognize:{password}".encode()).hexdigest())
+        return 0
     print(hash_password(password))
     return 0
 

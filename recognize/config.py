@@ -57,6 +57,7 @@ class ServerSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
     threads: int = Field(16, ge=1, le=512)
     worker: bool = True
+    allow_basic_over_http: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -69,6 +70,15 @@ class UserSettings(Section):
     name: str = Field(pattern=NAME_PATTERN)
     password_hash: SecretStr
     admin: bool = False
+    digest_ha1: SecretStr = SecretStr("")
+
+    @field_validator("digest_ha1")
+    @classmethod
+    def _is_md5(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if text and not re.fullmatch(r"[0-9a-fA-F]{32}", text):
+            raise ValueError("must be 32 hex digits (make one with: recognize user hash --digest)")
+        return value
 
     @field_validator("password_hash")
     @classmethod
@@ -136,7 +146,7 @@ class JobsSettings(Section):
 
 class MediaSettings(Section):
     analysis_size: int = Field(1920, ge=256, le=8192)
-    max_pixels: int = Field(100_000_000, ge=1_000_000)
+    max_pixels: int = Field(200_000_000, ge=1_000_000)
     thumbnail_sizes: list[int] = Field(default_factory=lambda: [256, 1024], min_length=1)
     thumbnail_quality: int = Field(82, ge=30, le=100)
     geocode_max_km: float = Field(50.0, gt=0, le=1000)

@@ -28,9 +28,8 @@ def make_app(settings: Settings, store: Store) -> Any:
 def serve(settings: Settings) -> int:
     from cheroot import wsgi
 
-    from recognize.jobs.scan import open_store
-
     from recognize.jobs.limits import apply_thread_limits
+    from recognize.jobs.scan import open_store
 
     if settings.server.worker:
         apply_thread_limits(settings)

@@ -29,7 +29,7 @@ def _ctx() -> tuple[Settings, Store]:
 def health() -> Any:
     _, store = _ctx()
     try:
-        with store.session() as session:
+        with store.reading() as session:
             session.execute(text("SELECT 1"))
         db = "ok"
     except Exception as exc:  # report, do not raise: health must answer
@@ -70,7 +70,7 @@ def _date_arg(name: str, end: bool = False) -> datetime | None:
 
 def _user_mounts() -> dict[str, int]:
     _, store = _ctx()
-    with store.session() as session:
+    with store.reading() as session:
         return {m.name: m.id for m in accounts.mounts_of(session, g.user)}
 
 
@@ -133,7 +133,7 @@ def list_photos() -> Any:
     )
     offset = _int_arg("offset", 0, 0, 10**9)
     limit = _int_arg("limit", 100, 1, MAX_LIMIT)
-    with store.session() as session:
+    with store.reading() as session:
         total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
         tags = photo_store.tags_of(session, [p.id for p in rows])
         items = [photo_json(p, tags[p.id]) for p in rows]
@@ -143,7 +143,7 @@ def list_photos() -> Any:
 def _own_photo(photo_id: int) -> Photo:
     _, store = _ctx()
     mounts = set(_user_mounts().values())
-    with store.session() as session:
+    with store.reading() as session:
         photo = photo_store.get(session, photo_id)
         if photo is None or photo.mount_id not in mounts:
             raise ApiError(404, f"no photo {photo_id}", "not_found")
@@ -154,7 +154,7 @@ def _own_photo(photo_id: int) -> Photo:
 def get_photo(photo_id: int) -> Any:
     _, store = _ctx()
     photo = _own_photo(photo_id)
-    with store.session() as session:
+    with store.reading() as session:
         tags = photo_store.tags_of(session, [photo_id])[photo_id]
     return jsonify(photo_json(photo, tags))
 
@@ -182,7 +182,7 @@ def jobs() -> Any:
 
     settings, store = _ctx()
     mounts = set(_user_mounts())
-    with store.session() as session:
+    with store.reading() as session:
         stages = [vars(p) for p in progress.stage_progress(session, stage_names(settings))
                   if p.mount in mounts]
         runs = [

@@ -18,6 +18,7 @@ def apply_thread_limits(settings: Settings) -> None:
     Call before numpy, pyvips or OpenVINO are imported: the pools read these variables once.
     OpenVINO's own threads come from the models' runtime (``INFERENCE_NUM_THREADS``).
     """
+    limit_malloc_arenas()
     threads = settings.jobs.threads
     if threads <= 0:
         return
@@ -28,6 +29,16 @@ def apply_thread_limits(settings: Settings) -> None:
 
         pyvips.concurrency_set(threads)
     except (ImportError, AttributeError, OSError):  # pyvips missing or too old: env var holds
+        pass
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Fewer glibc malloc arenas: decoder threads otherwise fragment memory (RSS grows)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
         pass
 
 

@@ -17,6 +17,7 @@ from recognize.media import MediaResult, camera_name
 from recognize.store import photos as photo_store
 
 MEDIA_VERSION = "media@1"
+PLACE_KINDS = {"country": "place", "city": "place"}  # the media layer's prefixes → tag kind
 
 
 @dataclass
@@ -64,11 +65,7 @@ def media_tags(result: MediaResult) -> list[tuple[str, str, float]]:
     for text in result.descriptive_tags:
         kind, _, name = text.partition(":")
         if name:
-            tags.append((name, kind, 1.0))
-    if result.place:
-        tags.append((result.place.country, "place", 1.0))
-        if result.place.city:
-            tags.append((result.place.city, "place", 1.0))
+            tags.append((name, PLACE_KINDS.get(kind, kind), 1.0))
     taken = result.metadata.taken_at
     if taken is not None:
         tags.append((f"{taken.year:04d}", "date", 1.0))

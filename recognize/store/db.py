@@ -25,6 +25,10 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: writers take the lock at BEGIN; readers get their own engine whose
+        # transactions never write, so in WAL mode they neither wait for nor block writers
+        self._reader = make_engine(url, reader=True) if self.is_sqlite else self.engine
+        self._readers = sessionmaker(self._reader, expire_on_commit=False)
         if migrate:
             upgrade(self.engine)
 
@@ -44,11 +48,22 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (never commits): many run at once beside one writer."""
+        session = self._readers()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def close(self) -> None:
         self.engine.dispose()
+        self._reader.dispose()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, reader: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs: dict[str, Any] = {"future": True}
@@ -65,8 +80,9 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"cannot open store {redact(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        # let SQLAlchemy's BEGIN take the write lock early (no lock-upgrade deadlocks)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # writers take the write lock at BEGIN (no lock-upgrade deadlocks); readers defer
+        begin = "BEGIN" if reader else "BEGIN IMMEDIATE"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
     return engine
 
 

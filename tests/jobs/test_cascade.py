@@ -62,7 +62,7 @@ def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) 
     cascade.start()
     try:
         db = sqlite3.connect(settings.store.data_dir / "recognize.db")
-        assert _wait(lambda: db.execute("SELECT count(*) FROM queue").fetchone()[0] == 5)
+        assert _wait(lambda: db.execute("SELECT count(DISTINCT photo_id) FROM queue").fetchone()[0] == 5)
         time.sleep(3)  # the process job ran (every few seconds) and must have claimed nothing
         assert db.execute("SELECT count(*) FROM photo_stages").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM queue WHERE claimed_by IS NOT NULL"

@@ -1,0 +1,17 @@
+"""Faces -> persons: clustering, incremental assignment, stable ids, constraints, metrics.
+
+Pure (arrays and ids in, dataclasses out); see ``update.update_persons`` for the whole flow.
+"""
+
+from recognize.clustering.assign import KnownFaces, assign
+from recognize.clustering.cluster import cluster
+from recognize.clustering.constraints import Constraint, ConstraintKind, Constraints
+from recognize.clustering.cover import FaceBox, choose_cover
+from recognize.clustering.match import ClusterMatch, match_clusters
+from recognize.clustering.params import ClusterParams
+from recognize.clustering.update import update_persons
+
+__all__ = [
+    "ClusterMatch", "ClusterParams", "Constraint", "ConstraintKind", "Constraints", "FaceBox",
+    "KnownFaces", "assign", "choose_cover", "cluster", "match_clusters", "update_persons",
+]

@@ -1,0 +1,96 @@
+"""Synthetic face embeddings shaped like dlib's 128-D descriptors (for tests and benchmarks).
+
+Calibrated against dlib's own pipeline on a labelled photo set (see bench/cluster.py
+``--calibrate``): same-person distances have a median near 0.39 (1st-99th percentile about
+0.27-0.56), different persons a median near 0.89 (about 0.66-1.06). Identity centres are
+drawn from an anisotropic Gaussian (a power-law spectrum, like real descriptors, whose
+variance is concentrated in fewer directions than 128), faces scatter around their centre with
+a per-identity and per-face scale, and a fraction of "poor" faces (blurred, turned, tiny)
+scatter 1.6 times as far. Identity sizes follow a power law: a few persons with many faces,
+many persons with one to three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DIM = 128
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The generator's knobs (defaults: calibrated on dlib descriptors of real photos)."""
+
+    within_median: float = 0.385
+    """Median L2 distance between two good faces of one identity."""
+    between_median: float = 0.886
+    """Median L2 distance between faces of two different identities."""
+    spectrum_power: float = 0.85
+    """Identity centres' variance along the k-th axis falls as k**-power (0 = isotropic)."""
+    identity_sigma: float = 0.12
+    """Log-normal spread of each identity's own scatter scale."""
+    face_sigma: float = 0.10
+    """Log-normal spread of each face's scatter scale."""
+    poor_fraction: float = 0.05
+    """Share of poor faces, whose scatter is ``poor_scale`` times larger."""
+    poor_scale: float = 1.6
+    size_power: float = 2.0
+    """Identity sizes follow a Zipf law with this exponent (larger: more singletons)."""
+
+
+def identity_sizes(n_faces: int, rng: np.random.Generator, power: float) -> np.ndarray:
+    """Sizes (summing to ``n_faces``) of identities: Zipf-distributed, capped at 2 % of faces."""
+    cap = max(10, n_faces // 50)
+    sizes: list[int] = []
+    total = 0
+    while total < n_faces:
+        chunk = np.minimum(rng.zipf(power, size=max(16, (n_faces - total) // 2)), cap)
+        for s in chunk.tolist():
+            s = min(s, n_faces - total)
+            sizes.append(s)
+            total += s
+            if total >= n_faces:
+                break
+    return np.array(sizes, dtype=np.int64)
+
+
+def generate(n_faces: int, seed: int = 0, shape: Shape | None = None,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``n_faces`` float32 (N, 128) embeddings and their identity labels (int64)."""
+    shape = shape or Shape()
+    rng = np.random.default_rng(seed)
+    sizes = identity_sizes(n_faces, rng, shape.size_power)
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    axis_scale = np.arange(1, DIM + 1, dtype=np.float64) ** (-shape.spectrum_power / 2)
+    basis = np.linalg.qr(rng.standard_normal((DIM, DIM)))[0]
+    centres = (rng.standard_normal((len(sizes), DIM)) * axis_scale) @ basis.T
+    # Scale so that centre-to-centre distances give the wanted between-identity median.
+    noise_sq = shape.within_median**2  # two faces' scatter adds this much squared distance
+    centre_median = np.sqrt(max(shape.between_median**2 - noise_sq, 1e-6))
+    centres *= centre_median / np.sqrt(2 * (axis_scale**2).sum())
+    scale = np.exp(rng.normal(0, shape.identity_sigma, len(sizes)))[labels]
+    scale *= np.exp(rng.normal(0, shape.face_sigma, n_faces))
+    scale[rng.random(n_faces) < shape.poor_fraction] *= shape.poor_scale
+    sigma = shape.within_median / np.sqrt(2 * DIM)
+    faces = centres[labels] + rng.standard_normal((n_faces, DIM)) * (sigma * scale)[:, None]
+    order = rng.permutation(n_faces)
+    return faces[order].astype(np.float32), labels[order]
+
+
+def distance_percentiles(embeddings: np.ndarray, labels: np.ndarray, max_faces: int = 3000,
+                         seed: int = 0) -> dict[str, list[float]]:
+    """1/5/25/50/75/95/99th percentiles of within- and between-identity L2 distances."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(labels), min(max_faces, len(labels)), replace=False)
+    x, y = embeddings[pick].astype(np.float64), np.asarray(labels)[pick]
+    sq = (x * x).sum(axis=1)
+    dist = np.sqrt(np.maximum(sq[:, None] + sq[None] - 2 * x @ x.T, 0))
+    upper = np.triu_indices(len(x), 1)
+    same = (y[:, None] == y[None])[upper]
+    values = dist[upper]
+    q = [1, 5, 25, 50, 75, 95, 99]
+    result = {"between": np.percentile(values[~same], q).round(3).tolist()}
+    result["within"] = (np.percentile(values[same], q).round(3).tolist() if same.any() else [])
+    return result

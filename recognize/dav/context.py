@@ -1,0 +1,128 @@
+"""Who is asking: the authenticated user, the mounts they own, and the shared backend."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.store import Store, accounts
+
+CTX_KEY = "recognize.dav.context"
+MOUNT_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    id: int
+    name: str
+    root: Path
+    writable: bool
+    follow_symlinks: bool
+    remote: bool = False
+
+
+@dataclass
+class Backend:
+    """Long-lived things shared by every request: the store, the settings, small caches."""
+
+    settings: Settings
+    store: Store
+    cache: dict[Any, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _free: tuple[float, int] = (0.0, 0)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.settings.store.data_dir)
+
+    def free_bytes(self) -> int:
+        """Free space of the data directory (cached for 10 s): quota for virtual folders."""
+        now = time.monotonic()
+        if now - self._free[0] > 10:
+            try:
+                self._free = (now, shutil.disk_usage(self.data_dir).free)
+            except OSError:
+                self._free = (now, 0)
+        return self._free[1]
+
+    def cached_mounts(self, user: str) -> tuple[int | None, list[MountInfo]]:
+        """Users and mounts change only with the config: cache them for a few seconds."""
+        key = ("mounts", user)
+        now = time.monotonic()
+        with self.lock:
+            hit = self.cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self.store.reading() as session:
+            found = self.user_mounts(session, user)
+        with self.lock:
+            self.cache[key] = (now + MOUNT_CACHE_SECONDS, found)
+        return found
+
+    def user_mounts(self, session: Session, user: str) -> tuple[int | None, list[MountInfo]]:
+        configured = {m.name: m for m in self.settings.mounts}
+        uid = accounts.user_id(session, user)
+        mounts = []
+        for ref in accounts.mounts_of(session, user) if uid is not None else []:
+            cfg = configured.get(ref.name)
+            if cfg is None or user not in cfg.owners:
+                continue  # no longer configured: not served
+            remote = cfg.path.startswith(("http://", "https://"))
+            mounts.append(MountInfo(ref.id, ref.name, Path(cfg.path), cfg.writable and not remote,
+                                    cfg.follow_symlinks, remote))
+        return uid, mounts
+
+
+class UserContext:
+    """One request's view: only this user's mounts and persons are ever queried."""
+
+    def __init__(self, backend: Backend, user: str, environ: dict[str, Any]) -> None:
+        self.backend = backend
+        self.user = user
+        self.environ = environ
+        self.user_id: int | None = None
+        self.mounts: dict[int, MountInfo] = {}
+        if user:
+            self.user_id, mounts = backend.cached_mounts(user)
+            self.mounts = {m.id: m for m in mounts}
+
+    @property
+    def mount_ids(self) -> list[int]:
+        return list(self.mounts)
+
+    @property
+    def known(self) -> bool:
+        return self.user_id is not None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A writing session (commits on success)."""
+        with self.backend.store.session() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session: listings and properties never wait for writers."""
+        with self.backend.store.reading() as session:
+            yield session
+
+    def mount_by_name(self, name: str) -> MountInfo | None:
+        return next((m for m in self.mounts.values() if m.name == name), None)
+
+
+def context(backend: Backend, environ: dict[str, Any]) -> UserContext:
+    ctx = environ.get(CTX_KEY)
+    if ctx is None:
+        ctx = environ[CTX_KEY] = UserContext(
+            backend, environ.get("wsgidav.auth.user_name") or "", environ
+        )
+    return ctx

@@ -1,0 +1,252 @@
+"""``files/<mount>/…``: the originals. Read-only unless the mount says ``writable = true``;
+then PUT, MKCOL, DELETE, MOVE and COPY act on the real folder and the store follows
+(:mod:`recognize.jobs.notify`). Paths never leave the mount (symlinks included).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from wsgidav import util
+from wsgidav.dav_error import HTTP_FORBIDDEN, DAVError
+from wsgidav.dav_provider import _DAVResource
+from wsgidav.fs_dav_provider import FileResource, FolderResource
+
+from recognize.dav.base import Props, VirtualCollection, digest, forbid
+from recognize.dav.context import MountInfo, UserContext
+from recognize.jobs import notify
+from recognize.log import get_logger
+from recognize.store import views
+
+log = get_logger(__name__)
+
+
+def split_files_path(path: str) -> tuple[str, str]:
+    """``/files/<mount>/a/b`` → (mount name, ``a/b``)."""
+    parts = path.strip("/").split("/", 2)
+    return (parts[1] if len(parts) > 1 else ""), (parts[2] if len(parts) > 2 else "")
+
+
+def file_path(ctx: UserContext, path: str) -> tuple[MountInfo, str, str]:
+    """Map a DAV path to (mount, relative path, real file path) or refuse it."""
+    name, rel = split_files_path(path)
+    mount = ctx.mount_by_name(name)
+    if mount is None or mount.remote:
+        raise DAVError(HTTP_FORBIDDEN, "no such mount")
+    parts = [p for p in rel.split("/") if p]
+    if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
+        raise forbid("path leaves the mount")
+    full = os.path.join(str(mount.root), *parts)
+    root_real = os.path.realpath(mount.root)
+    real = os.path.realpath(full)
+    inside = os.path.commonpath([root_real, real]) == root_real
+    if not inside or (not mount.follow_symlinks and parts and _has_link(mount.root, parts)):
+        raise forbid("path leaves the mount")
+    return mount, "/".join(parts), full
+
+
+def _has_link(root: Path, parts: list[str]) -> bool:
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+class _Mounted(Props):
+    """Shared by files and folders of a mount: write checks, notifications, own props."""
+
+    mount: MountInfo
+    rel: str
+    shared_refs = True
+
+    def _writable(self) -> None:
+        if not self.mount.writable:
+            raise forbid(f"mount {self.mount.name!r} is read-only")
+
+    def _notify_added(self, dest_path: str) -> None:
+        res: Any = self
+        mount, rel, _ = file_path(self.ctx, dest_path)
+        notify.added(self.ctx.backend.store, mount.id, mount.root, rel)
+        del res
+
+    def _notify_move(self, dest_path: str) -> None:
+        mount, rel, _ = file_path(self.ctx, dest_path)
+        store = self.ctx.backend.store
+        if mount.id == self.mount.id:
+            notify.moved(store, mount.id, self.rel, rel, mount.root)
+        else:
+            notify.removed(store, self.mount.id, self.rel)
+            notify.added(store, mount.id, mount.root, rel)
+
+    def _target_check(self, dest_path: str) -> None:
+        if not dest_path.startswith("/files/"):
+            raise forbid("originals can only be copied or moved within files/")
+        mount, _, _ = file_path(self.ctx, dest_path)
+        if not mount.writable:
+            raise forbid(f"mount {mount.name!r} is read-only")
+
+
+class MountFile(_Mounted, FileResource):
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext) -> None:
+        self.ctx = ctx
+        self.mount, self.rel, full = file_path(ctx, path)
+        super().__init__(path, environ, full)
+        self.permissions = "DNVW" if self.mount.writable else ""
+
+    def get_etag(self) -> str:
+        st = self.file_stat
+        return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+
+    def begin_write(self, *, content_type: str | None = None) -> Any:
+        self._writable()
+        return super().begin_write(content_type=content_type)
+
+    def end_write(self, *, with_errors: bool) -> None:
+        if not with_errors:
+            notify.added(self.ctx.backend.store, self.mount.id, self.mount.root, self.rel)
+
+    def delete(self) -> None:
+        self._writable()
+        super().delete()
+        notify.removed(self.ctx.backend.store, self.mount.id, self.rel)
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        from recognize.dav.ops import tag_by_id
+
+        with self.ctx.session() as session:
+            photo_id = views.photo_by_path(session, self.mount.id, self.rel)
+        if tag_by_id(self, dest_path, photo_id):
+            return True
+        self._target_check(dest_path)
+        return False
+
+    def handle_move(self, dest_path: str) -> bool:
+        self._writable()
+        self._target_check(dest_path)
+        return False
+
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        super().copy_move_single(dest_path, is_move=is_move)
+        self._notify_added(dest_path)
+
+    def move_recursive(self, dest_path: str) -> None:
+        super().move_recursive(dest_path)
+        self._notify_move(dest_path)
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        self._writable()
+        return bool(super().set_last_modified(dest_path, time_stamp, dry_run=dry_run))
+
+
+class MountFolder(_Mounted, FolderResource):
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext) -> None:
+        self.ctx = ctx
+        self.mount, self.rel, full = file_path(ctx, path)
+        super().__init__(path, environ, full)
+        self.permissions = "DNVCK" if self.mount.writable else ""
+        if not self.rel:
+            self.permissions = "CK" if self.mount.writable else ""
+
+    def get_etag(self) -> str:
+        st = self.file_stat
+        return f"d{st.st_ino:x}-{st.st_mtime_ns:x}"
+
+    def get_member_names(self) -> list[str]:
+        out = []
+        for entry in os.scandir(self._file_path):
+            if entry.is_symlink() and not self.mount.follow_symlinks:
+                continue
+            if entry.is_dir() or entry.is_file():
+                out.append(entry.name)
+        return out
+
+    def get_member_list(self) -> list[_DAVResource]:
+        members = []
+        for name in self.get_member_names():
+            try:
+                member = self.get_member(name)
+            except DAVError:  # e.g. a symlink leaving the mount
+                continue
+            if member is not None:
+                members.append(member)
+        return members
+
+    def create_empty_resource(self, name: str) -> Any:
+        self._writable()
+        return super().create_empty_resource(name)
+
+    def create_collection(self, name: str) -> None:
+        self._writable()
+        super().create_collection(name)
+
+    def delete(self) -> None:
+        self._writable()
+        if not self.rel:
+            raise forbid("a mount's own folder cannot be deleted")
+        super().delete()
+        notify.removed(self.ctx.backend.store, self.mount.id, self.rel)
+
+    def handle_delete(self) -> bool:
+        self._writable()
+        if not self.rel:
+            raise forbid("a mount's own folder cannot be deleted")
+        return False
+
+    def handle_move(self, dest_path: str) -> bool:
+        self._writable()
+        if not self.rel:
+            raise forbid("a mount's own folder cannot be moved")
+        self._target_check(dest_path)
+        return False
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        self._target_check(dest_path)
+        return False
+
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        super().copy_move_single(dest_path, is_move=is_move)
+
+    def move_recursive(self, dest_path: str) -> None:
+        super().move_recursive(dest_path)
+        self._notify_move(dest_path)
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        self._writable()
+        return bool(super().set_last_modified(dest_path, time_stamp, dry_run=dry_run))
+
+
+class FilesRoot(VirtualCollection):
+    kind = "files"
+
+    def list_members(self) -> list[_DAVResource]:
+        return [MountFolder(self.child_path(m.name), self.environ, self.ctx)
+                for m in sorted(self.ctx.mounts.values(), key=lambda m: m.name) if not m.remote]
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        mount = self.ctx.mount_by_name(name)
+        if mount is None or mount.remote:
+            return None
+        return MountFolder(self.child_path(name), self.environ, self.ctx)
+
+    def get_etag(self) -> str:
+        return digest("files", *(f"{m.name}:{m.get_etag()}" for m in self.get_member_list()))
+
+
+def resolve(ctx: UserContext, path: str, environ: dict[str, Any]) -> _DAVResource | None:
+    """A path below ``/files/<mount>/``: the real file or folder, or None."""
+    _mount, _rel, full = file_path(ctx, path)
+    if not os.path.lexists(full):
+        return None
+    if os.path.isdir(full):
+        return MountFolder(path, environ, ctx)
+    if os.path.isfile(full):
+        return MountFile(path, environ, ctx)
+    return None
+
+
+def join(path: str, name: str) -> str:
+    return util.join_uri(path, name)

@@ -1,0 +1,144 @@
+"""``people/<Person>/<photo>`` and ``unassigned/<photo>``: persons as folders of photos.
+
+Renaming a person folder renames the person; MKCOL makes a new empty person; DELETE of a
+person marks it deleted. An entry of ``people/A/`` stands for A's face(s) in that photo:
+DELETE says "not A" (remembered), MOVE to ``people/B/`` reassigns. An entry of
+``unassigned/`` stands for one face; MOVE into ``people/B/`` assigns it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+from wsgidav import util
+from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_provider import _DAVResource
+
+from recognize.dav import names
+from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
+from recognize.errors import Conflict
+from recognize.store import views
+from recognize.store.views import PhotoRow, Stat
+
+
+def person_label(group: views.Group) -> str:
+    return names.safe(group.name) if group.name else f"Person {group.key}"
+
+
+class PeopleRoot(VirtualCollection):
+    kind = "people"
+    permissions = "CK"
+
+    def list_members(self) -> list[_DAVResource]:
+        with self.ctx.reading() as session:
+            groups = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+        return [PersonFolder(self.child_path(n), self.environ, self.ctx, g.stat, g.key)
+                for n, g in names.unique(groups, person_label)]
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        if self._members is not None:
+            return super().get_member(name)
+        with self.ctx.reading() as session:
+            groups = views.person_list(session, self.ctx.user_id or 0)
+        found = names.pick(name, groups, person_label)
+        if found is None:
+            return None
+        return PersonFolder(self.child_path(name), self.environ, self.ctx, None, found.key)
+
+    def create_collection(self, name: str) -> None:
+        if name != names.safe(name):
+            raise forbid(f"not a usable person name: {name!r}")
+        try:
+            with self.ctx.session() as session:
+                views.create_person(session, self.ctx.user_id or 0, name)
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+
+
+class PersonFolder(PhotoFolder):
+    kind = "person"
+    permissions = "DNVC"
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+                 person_id: int) -> None:
+        super().__init__(path, environ, ctx, stat)
+        self.person_id = person_id
+
+    def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
+        return views.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
+
+    def compute_stat(self, session: Session) -> Stat:
+        found = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.person_id)
+        return (found[0].stat or Stat()) if found else Stat()
+
+    def entry_permissions(self) -> str:
+        return "DV"
+
+    def handle_move(self, dest_path: str) -> bool:
+        """MOVE people/A → people/B renames A (refused when B exists)."""
+        if util.get_uri_parent(dest_path).rstrip("/") != "/people":
+            raise forbid("a person folder can only be renamed within people/")
+        new = util.get_uri_name(dest_path.rstrip("/"))
+        if new != names.safe(new):
+            raise forbid(f"not a usable person name: {new!r}")
+        if new == self.name:
+            return True
+        if self.provider.get_resource_inst(dest_path, self.environ) is not None:
+            raise DAVError(HTTP_CONFLICT, f"a person named {new!r} exists already")
+        try:
+            with self.ctx.session() as session:
+                views.rename_person(session, self.ctx.user_id or 0, self.person_id, new)
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        return True
+
+    def handle_delete(self) -> bool:
+        with self.ctx.session() as session:
+            views.delete_person(session, self.ctx.user_id or 0, self.person_id)
+        return True
+
+    def delete_entry(self, entry: PhotoFile) -> None:
+        """DELETE people/A/photo: "this is not A", remembered; the face becomes unassigned."""
+        with self.ctx.session() as session:
+            faces = views.person_faces_in_photo(session, self.person_id, entry.row.id)
+            views.reject_faces(session, faces, self.person_id)
+
+    def receive(self, entry: PhotoFile, move: bool) -> None:
+        """A photo entry of another person or of unassigned/ arrives: assign its face."""
+        if not move:
+            raise forbid("a face belongs to one person: MOVE it, do not COPY it")
+        source = entry.folder
+        with self.ctx.session() as session:
+            if isinstance(source, PersonFolder):
+                if source.person_id == self.person_id:
+                    raise forbid("photos in a person folder cannot be renamed")
+                faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
+                views.assign_faces(session, faces, self.person_id, from_person=source.person_id)
+            elif isinstance(source, UnassignedFolder) and entry.row.face_id is not None:
+                views.assign_faces(session, [entry.row.face_id], self.person_id)
+            else:
+                raise forbid("only photos from people/ or unassigned/ can be moved to a person")
+
+
+class UnassignedFolder(PhotoFolder):
+    kind = "unassigned"
+
+    def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
+        return views.unassigned(session, self.ctx.mount_ids)
+
+    def compute_stat(self, session: Session) -> Stat:
+        return views.unassigned_stat(session, self.ctx.mount_ids)
+
+    def base_name(self, row: PhotoRow) -> str:
+        return names.face_name(row.name, row.face_pos)
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        return VirtualCollection.get_member(self, name)
+
+    def entry_permissions(self) -> str:
+        return "V"
+
+    def delete_entry(self, entry: PhotoFile) -> None:
+        raise forbid("an unassigned face cannot be deleted: MOVE it into people/<Person>/")

@@ -1,0 +1,87 @@
+"""The provider: resolves a path to a resource, starting from the user's root every time."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from wsgidav.dav_error import HTTP_BAD_REQUEST, DAVError
+from wsgidav.dav_provider import DAVProvider, _DAVResource
+
+from recognize.dav import files
+from recognize.dav.base import VirtualCollection, digest
+from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
+from recognize.dav.context import Backend, UserContext, context
+from recognize.dav.people import PeopleRoot, UnassignedFolder
+from recognize.dav.tags import TagsRoot
+
+TOP = {
+    "people": PeopleRoot,
+    "unassigned": UnassignedFolder,
+    "tags": TagsRoot,
+    "places": PlacesRoot,
+    "dates": DatesRoot,
+    "duplicates": DuplicatesRoot,
+    "files": files.FilesRoot,
+}
+
+
+class Root(VirtualCollection):
+    kind = "root"
+
+    def list_members(self) -> list[_DAVResource]:
+        if not self.ctx.known:
+            return []
+        return [cls(f"/{name}", self.environ, self.ctx) for name, cls in TOP.items()]
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        cls = TOP.get(name) if self.ctx.known else None
+        return cls(f"/{name}", self.environ, self.ctx) if cls else None
+
+    def get_etag(self) -> str:
+        return digest("root", self.ctx.user, *(m.get_etag() for m in self.get_member_list()))
+
+
+class RecognizeProvider(DAVProvider):
+    """One provider at ``/`` (under the ``/dav`` mount path) serving every user's tree."""
+
+    readonly = False
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return "RecognizeProvider"
+
+    def context(self, environ: dict[str, Any]) -> UserContext:
+        return context(self.backend, environ)
+
+    def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
+        self._count_get_resource_inst += 1
+        ctx = self.context(environ)
+        parts = [p for p in path.split("/") if p]
+        if any(p in (".", "..") or "\0" in p for p in parts):
+            raise DAVError(HTTP_BAD_REQUEST, "invalid path")
+        if len(parts) >= 2 and parts[0] == "files" and ctx.known:
+            mount = ctx.mount_by_name(parts[1])
+            if mount is None or mount.remote:
+                return None
+            return files.resolve(ctx, "/" + "/".join(parts), environ)
+        res: _DAVResource | None = Root("/", environ, ctx)
+        for part in parts:
+            if res is None or not res.is_collection:
+                return None
+            res = res.get_member(part)
+        return res
+
+    def _loc_to_file_path(self, path: str, environ: dict[str, Any] | None = None) -> str:
+        """Used by wsgidav's file resources to map a ``/files/…`` path to the real file."""
+        return files.file_path(self.context(environ or {}), path)[2]
+
+    def ref_url_to_path(self, ref_url: str) -> str:
+        """Invert :meth:`Props.get_ref_url`: drop the ``/~user`` prefix of virtual paths."""
+        path = unquote(ref_url)
+        if path.startswith("/~"):
+            path = "/" + path[2:].partition("/")[2]
+        return "/" + path.lstrip("/")

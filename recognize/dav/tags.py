@@ -1,0 +1,157 @@
+"""``tags/<tag>/<photo>``: MKCOL makes a user tag; PUT or COPY a photo in tags it; DELETE untags.
+
+A PUT body is matched to one of the user's photos by content (size + fingerprint, as the
+crawl computes it); a body that is no known photo is refused with 409.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+from wsgidav import util
+from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_provider import DAVNonCollection, _DAVResource
+
+from recognize.dav import names
+from recognize.dav.base import PhotoFile, PhotoFolder, Props, VirtualCollection, forbid
+from recognize.errors import Conflict
+from recognize.store import views
+from recognize.store.views import Group, PhotoRow, Stat
+
+
+def tag_label(group: Group) -> str:
+    return names.safe(group.name or "")
+
+
+class TagsRoot(VirtualCollection):
+    kind = "tags"
+    permissions = "CK"
+
+    def _folder(self, name: str, group: Group) -> TagFolder:
+        return TagFolder(self.child_path(name), self.environ, self.ctx, group.stat, group)
+
+    def list_members(self) -> list[_DAVResource]:
+        with self.ctx.reading() as session:
+            groups = views.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+        return [self._folder(n, g) for n, g in names.unique(groups, tag_label)]
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        if self._members is not None:
+            return super().get_member(name)
+        with self.ctx.reading() as session:
+            groups = views.tag_list(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+        found = names.pick(name, groups, tag_label)
+        return self._folder(name, found) if found is not None else None
+
+    def create_collection(self, name: str) -> None:
+        if name != names.safe(name):
+            raise forbid(f"not a usable tag name: {name!r}")
+        try:
+            with self.ctx.session() as session:
+                views.create_user_tag(session, self.ctx.user_id or 0, name)
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+
+
+class TagFolder(PhotoFolder):
+    kind = "tag"
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+                 group: Group) -> None:
+        super().__init__(path, environ, ctx, stat)
+        self.tag_id = int(group.key)
+        self.user_tag = group.kind == "user"
+        self.permissions = "CDNV" if self.user_tag else "C"
+
+    def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
+        return views.tag_photos(session, self.tag_id, self.ctx.mount_ids, names_)
+
+    def compute_stat(self, session: Session) -> Stat:
+        found = views.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.tag_id)
+        return (found[0].stat or Stat()) if found else Stat()
+
+    def entry_permissions(self) -> str:
+        return "D"
+
+    def handle_move(self, dest_path: str) -> bool:
+        if not self.user_tag:
+            raise forbid("only your own tags can be renamed")
+        if util.get_uri_parent(dest_path).rstrip("/") != "/tags":
+            raise forbid("a tag folder can only be renamed within tags/")
+        new = util.get_uri_name(dest_path.rstrip("/"))
+        if new != names.safe(new):
+            raise forbid(f"not a usable tag name: {new!r}")
+        try:
+            with self.ctx.session() as session:
+                views.rename_user_tag(session, self.ctx.user_id or 0, self.tag_id, new)
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        return True
+
+    def handle_delete(self) -> bool:
+        if not self.user_tag:
+            raise forbid("only your own tags can be deleted (untag photos instead)")
+        with self.ctx.session() as session:
+            views.delete_user_tag(session, self.ctx.user_id or 0, self.tag_id)
+        return True
+
+    def delete_entry(self, entry: PhotoFile) -> None:
+        self.untag(entry.row.id)
+
+    def tag(self, photo_id: int) -> None:
+        with self.ctx.session() as session:
+            views.tag_photo(session, photo_id, self.tag_id)
+
+    def untag(self, photo_id: int) -> None:
+        with self.ctx.session() as session:
+            views.untag_photo(session, photo_id, self.tag_id)
+
+    def create_empty_resource(self, name: str) -> _DAVResource:
+        return PendingUpload(self.child_path(name), self.environ, self, name)
+
+
+class PendingUpload(Props, DAVNonCollection):
+    """A name in a tag folder being PUT (or LOCKed) before it is known which photo it is."""
+
+    def __init__(self, path: str, environ: dict[str, Any], folder: TagFolder, name: str):
+        super().__init__(path, environ)
+        self.ctx = folder.ctx
+        self.folder = folder
+        self.name = name
+
+    def get_content_length(self) -> int:
+        return 0
+
+    def get_content_type(self) -> str:
+        return "application/octet-stream"
+
+    def get_content(self) -> Any:
+        return io.BytesIO(b"")
+
+    def get_etag(self) -> None:
+        return None
+
+    def support_etag(self) -> bool:
+        return False
+
+    def support_ranges(self) -> bool:
+        return False
+
+    def begin_write(self, *, content_type: str | None = None) -> Any:
+        from recognize.dav.ops import upload_sink
+
+        return upload_sink(self.folder, self.name)
+
+    def end_write(self, *, with_errors: bool) -> None:
+        from recognize.dav.ops import finish_upload
+
+        finish_upload(self, with_errors)
+
+    def delete(self) -> None:
+        return None
+
+    def handle_delete(self) -> bool:
+        return True

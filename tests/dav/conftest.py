@@ -1,0 +1,85 @@
+"""Fixtures: a real library in a real store, served by a real server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.dav.library import PASSWORD, Library, Server, build
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class Client:
+    def __init__(self, server: Server, user: str | None = "alice",
+                 password: str = PASSWORD) -> None:
+        self.server, self.user, self.password = server, user, password
+
+    def __call__(self, method: str, path: str, body: bytes | str = b"",
+                 headers: dict[str, str] | None = None) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        hdrs = dict(headers or {})
+        if self.user is not None:
+            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            hdrs["Authorization"] = f"Basic {token}"
+        data = body.encode() if isinstance(body, str) else body
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for key, value in hdrs.items():
+            conn.putheader(key, value)
+        if data or (method in ("PUT", "PROPFIND", "PROPPATCH") and "Content-Length" not in hdrs):
+            conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders(data or None)
+        resp = conn.getresponse()
+        reply = Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        conn.close()
+        return reply
+
+    def names(self, path: str) -> list[str]:
+        reply = self("PROPFIND", path, headers={"Depth": "1"})
+        assert reply.status == 207, reply.text
+        from defusedxml import ElementTree
+
+        hrefs = [e.text or "" for e in ElementTree.fromstring(reply.body).iter("{DAV:}href")]
+        from urllib.parse import unquote
+
+        return [unquote(h).rstrip("/").rsplit("/", 1)[-1] for h in hrefs[1:]]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Library:
+    return build(tmp_path_factory.mktemp("dav"), password_hash)
+
+
+@pytest.fixture(scope="module")
+def server(library: Library) -> Iterator[Server]:
+    srv = Server(library.config)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, password_hash: str) -> Iterator[tuple[Library, Server]]:
+    """A library and server of its own, for tests that change things."""
+    lib = build(tmp_path, password_hash)
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()
+
+
+@pytest.fixture
+def alice(server: Server) -> Client:
+    return Client(server)

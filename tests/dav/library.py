@@ -1,0 +1,201 @@
+"""A small real library for the DAV tests: real JPEG files, crawled into a real store.
+
+Media columns (date, place, perceptual hashes) are written with the store's own
+``save_media`` as the media stage would; persons, faces and tags with ``store.views``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import imagehash
+import tomli_w
+from PIL import Image
+
+from recognize.jobs.crawl import crawl
+from recognize.jobs.sources import LocalSource
+from recognize.media.sniff import SUPPORTED_EXTENSIONS
+from recognize.store import Store, accounts, views
+from recognize.store import photos as photo_store
+from tests.conftest import TEST_PASSWORD, free_port
+
+PASSWORD = TEST_PASSWORD
+
+
+@dataclass
+class Library:
+    folder: Path
+    config: Path
+    store: Store
+    ids: dict[str, int] = field(default_factory=dict)  # relative path → photo id
+    persons: dict[str, int] = field(default_factory=dict)
+    faces: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)
+
+
+COLOURS = {"sunrise.jpg": (250, 170, 60), "lake.jpg": (40, 110, 190),
+           "forest.jpg": (30, 120, 50), "night.jpg": (10, 10, 30), "no_exif.png": (200, 200, 200)}
+
+
+def write_demo_photos(folder: Path) -> None:
+    """A few real photos-like JPEG/PNG files (gradients with noise and a shape each)."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    for i, (name, colour) in enumerate(COLOURS.items()):
+        gradient = np.linspace(0.5, 1.3, 480)[:, None, None] * np.linspace(1.2, 0.6, 640)[None, :, None]
+        pixels = np.array(colour)[None, None, :] * gradient + rng.normal(0, 6, (480, 640, 3))
+        pixels[100 + 40 * i: 220 + 40 * i, 80 * i: 80 * i + 160] = 255 - np.array(colour)
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(folder / name, quality=90)
+
+
+def write_photos(folder: Path) -> None:
+    demo = folder / "photos"
+    write_demo_photos(demo)
+    for sub in ("a", "b"):  # two different photos with the same name
+        (demo / sub).mkdir()
+        shutil.copy(demo / ("lake.jpg" if sub == "a" else "forest.jpg"), demo / sub / "IMG_1.jpg")
+    near = Image.open(demo / "sunrise.jpg").convert("RGB")
+    near.resize((600, 450)).save(demo / "sunrise_small.jpg", quality=80)  # a near-duplicate
+    (folder / "inbox").mkdir()
+    (folder / "bobs").mkdir()
+    write_demo_photos(folder / "bobs")
+
+
+def write_config(folder: Path, password_hash: str, **server: object) -> Path:
+    data = {
+        "server": dict(server),
+        "store": {"data_dir": str(folder / "var")},
+        "users": [{"name": "alice", "password_hash": password_hash},
+                  {"name": "bob", "password_hash": password_hash}],
+        "mounts": [
+            {"name": "photos", "path": str(folder / "photos"), "owners": ["alice"]},
+            {"name": "inbox", "path": str(folder / "inbox"), "owners": ["alice"],
+             "writable": True},
+            {"name": "bobs", "path": str(folder / "bobs"), "owners": ["bob"]},
+        ],
+    }
+    path = folder / "recognize.toml"
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+PLACES = {"sunrise.jpg": ("Italy", "Florence"), "lake.jpg": ("Switzerland", "Zermatt"),
+          "forest.jpg": ("Germany", "Munich"), "night.jpg": ("United Kingdom", "London"),
+          "sunrise_small.jpg": ("Italy", "Florence")}
+DATES = {"sunrise.jpg": "2019-06-21T05:12:00", "lake.jpg": "2020-08-02T14:30:10",
+         "forest.jpg": "2021-10-10T11:03:45", "night.jpg": "2022-12-24T23:40:00",
+         "sunrise_small.jpg": "2019-06-21T05:12:00"}
+
+
+def build(folder: Path, password_hash: str) -> Library:
+    from recognize import config as config_mod
+
+    write_photos(folder)
+    cfg = write_config(folder, password_hash)
+    settings = config_mod.load(cfg)
+    store = Store(settings.database_url())
+    with store.session() as session:
+        refs = accounts.sync(session, [(u.name, u.admin) for u in settings.users],
+                             [(m.name, m.path, m.owners) for m in settings.mounts])
+        alice = accounts.user_id(session, "alice") or 0
+        bob = accounts.user_id(session, "bob") or 0
+    for ref in refs.values():
+        crawl(store, ref, ["media"], LocalSource(Path(ref.location), SUPPORTED_EXTENSIONS))
+    lib = Library(folder, cfg, store)
+    with store.session() as session:
+        for mount in ("photos", "bobs"):
+            for path, known in photo_store.known_files(session, refs[mount].id).items():
+                lib.ids[f"{mount}/{path}"] = known.id
+                _media(session, known.id, folder / mount / path)
+        p = lib.ids
+        lib.persons["Ann"] = views.create_person(session, alice, "Ann")
+        lib.persons["Ben"] = views.create_person(session, alice, "Ben")
+        lib.persons["unnamed"] = views.create_person(session, alice, None)
+        lib.persons["bob:Zed"] = views.create_person(session, bob, "Zed")
+        add = views.add_face
+        lib.faces["ann_sunrise"] = add(session, p["photos/sunrise.jpg"], (0.1, 0.1, 0.2, 0.2),
+                                       0.99, person_id=lib.persons["Ann"])
+        lib.faces["ben_sunrise"] = add(session, p["photos/sunrise.jpg"], (0.6, 0.1, 0.2, 0.2),
+                                       0.97, person_id=lib.persons["Ben"])
+        lib.faces["ann_lake"] = add(session, p["photos/lake.jpg"], (0.3, 0.3, 0.2, 0.2), 0.95,
+                                    person_id=lib.persons["Ann"])
+        lib.faces["ann_a"] = add(session, p["photos/a/IMG_1.jpg"], (0.3, 0.3, 0.2, 0.2), 0.9,
+                                 person_id=lib.persons["Ann"])
+        lib.faces["ann_b"] = add(session, p["photos/b/IMG_1.jpg"], (0.3, 0.3, 0.2, 0.2), 0.9,
+                                 person_id=lib.persons["Ann"])
+        lib.faces["x_forest"] = add(session, p["photos/forest.jpg"], (0.2, 0.2, 0.1, 0.1), 0.9,
+                                    person_id=lib.persons["unnamed"])
+        lib.faces["free_night_1"] = add(session, p["photos/night.jpg"], (0.1, 0.5, 0.1, 0.1), 0.8)
+        lib.faces["free_night_2"] = add(session, p["photos/night.jpg"], (0.7, 0.5, 0.1, 0.1), 0.8)
+        lib.faces["bob_zed"] = add(session, p["bobs/lake.jpg"], (0.3, 0.3, 0.2, 0.2), 0.9,
+                                   person_id=lib.persons["bob:Zed"])
+        photo_store.set_tags(session, p["photos/lake.jpg"], [("lake", "classifier", 0.91)],
+                             "classifier")
+        photo_store.set_tags(session, p["photos/sunrise.jpg"], [("sky", "classifier", 0.8)],
+                             "classifier")
+        lib.tags["lake"] = photo_store.tag_id_for(session, "lake", "classifier")
+        lib.tags["holiday"] = views.create_user_tag(session, alice, "holiday")
+        lib.tags["bob:secret"] = views.create_user_tag(session, bob, "secret")
+        views.tag_photo(session, p["bobs/night.jpg"], lib.tags["bob:secret"])
+    return lib
+
+
+def _media(session: object, photo_id: int, path: Path) -> None:
+    image = Image.open(path)
+    place = PLACES.get(path.name)
+    taken = DATES.get(path.name)
+    photo_store.save_media(session, photo_id, {  # type: ignore[arg-type]
+        "mime": "image/png" if path.suffix == ".png" else "image/jpeg",
+        "width": image.width, "height": image.height,
+        "taken_at": datetime.fromisoformat(taken) if taken else None,
+        "country": place[0] if place else None, "city": place[1] if place else None,
+        "phash": str(imagehash.phash(image)), "dhash": str(imagehash.dhash(image)),
+    }, None)
+
+
+class Server:
+    """``recognize serve --no-worker`` as a real process on 127.0.0.1 (tests index the
+    library themselves)."""
+
+    def __init__(self, config: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        root = Path(__file__).resolve().parents[2]
+        self.log = open(config.parent / "server.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "recognize.cli", "--config", str(config), "serve",
+             "--no-worker", "--port", str(self.port)],
+            cwd=root, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        import socket
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {(config.parent / 'server.log').read_text()}")
+
+    def logs(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()

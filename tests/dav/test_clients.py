@@ -1,0 +1,100 @@
+"""Real clients against the real server: litmus, rclone, a davfs2 kernel mount."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from recognize.store import views
+from tests.dav.library import PASSWORD, Library, Server
+
+pytestmark = pytest.mark.clients
+
+
+def need(tool: str, package: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} is not installed (Debian package: {package})")
+    return path
+
+
+def test_litmus_passes_every_test(server: Server, tmp_path: Path) -> None:
+    litmus = need("litmus", "litmus")
+    run = subprocess.run([litmus, "-k", f"{server.url}/dav/files/inbox/", "alice", PASSWORD],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    summaries = [line for line in run.stdout.splitlines() if "summary for" in line]
+    assert len(summaries) == 5, run.stdout[-2000:]
+    assert all("0 failed" in s and "100.0%" in s for s in summaries), "\n".join(summaries)
+    assert "SKIPPED" not in run.stdout and "WARNING" not in run.stdout
+
+
+def _rclone(tmp: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    rclone = need("rclone", "rclone")
+    config = tmp / "rclone.conf"
+    if not config.exists():
+        obscured = subprocess.run([rclone, "obscure", PASSWORD], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        config.write_text(f"[r]\ntype = webdav\nurl = {url}/dav\nvendor = other\n"
+                          f"user = alice\npass = {obscured}\n")
+    return subprocess.run([rclone, "--config", str(config), *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_rclone_lists_copies_checks_renames_and_moves(
+    fresh: tuple[Library, Server], tmp_path: Path
+) -> None:
+    lib, srv = fresh
+    listing = _rclone(tmp_path, srv.url, "lsf", "-R", "r:people").stdout.splitlines()
+    assert "Ann/IMG_1 (2).jpg" in listing and "Person 3/forest.jpg" in listing
+    for folder in ("people", "tags"):
+        assert _rclone(tmp_path, srv.url, "copy", f"r:{folder}", str(tmp_path / folder)
+                       ).returncode == 0
+        check = _rclone(tmp_path, srv.url, "check", f"r:{folder}", str(tmp_path / folder))
+        assert check.returncode == 0 and "0 differences" in check.stderr, check.stderr
+    assert (tmp_path / "people" / "Ann" / "lake.jpg").read_bytes() == (
+        lib.folder / "photos" / "lake.jpg").read_bytes()
+    # rename a person, move a photo between persons; the store (and so the API) shows both
+    assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ben", "r:people/Bert").returncode == 0
+    assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ann/lake.jpg",
+                   "r:people/Bert/lake.jpg").returncode == 0
+    with lib.store.session() as s:
+        names = {g.key: g.name for g in views.persons(s, 1, [1])}
+        assert names[lib.persons["Ben"]] == "Bert"
+        lake = lib.ids["photos/lake.jpg"]
+        assert views.person_faces_in_photo(s, lib.persons["Ben"], lake) == [lib.faces["ann_lake"]]
+
+
+def test_davfs2_mount_lists_and_reads_people(server: Server, library: Library,
+                                             tmp_path: Path) -> None:
+    mount = need("mount.davfs", "davfs2")
+    if os.geteuid() != 0 or not os.path.exists("/dev/fuse"):
+        pytest.skip("a davfs2 kernel mount needs root and /dev/fuse")
+    import tempfile
+
+    cache = Path(tempfile.mkdtemp(prefix="recognize-davfs-"))  # davfs2's own user must enter
+    os.chmod(cache, 0o777)
+    point = tmp_path / "mnt"
+    point.mkdir()
+    secrets = tmp_path / "secrets"
+    secrets.write_text(f'{server.url}/dav/ alice "{PASSWORD}"\n')
+    secrets.chmod(0o600)
+    conf = tmp_path / "davfs2.conf"
+    conf.write_text(f"buf_size 64\ndelay_upload 0\nuse_locks 0\nsecrets {secrets}\n"
+                    f"cache_dir {cache}\n")
+    run = subprocess.run([mount, "-o", f"conf={conf},ro", f"{server.url}/dav/", str(point)],
+                         capture_output=True, text=True, timeout=60)
+    if run.returncode != 0:
+        pytest.skip(f"mount.davfs failed here: {run.stderr.strip()[:200]}")
+    try:
+        assert sorted(os.listdir(point / "people")) == ["Ann", "Ben", "Person 3"]
+        assert sorted(os.listdir(point / "people" / "Ann")) == [
+            "IMG_1 (2).jpg", "IMG_1.jpg", "lake.jpg", "sunrise.jpg"]
+        assert (point / "people" / "Ann" / "IMG_1.jpg").read_bytes() == (
+            library.folder / "photos" / "b" / "IMG_1.jpg").read_bytes()
+    finally:
+        subprocess.run(["umount", str(point)], capture_output=True, timeout=60)
+        shutil.rmtree(cache, ignore_errors=True)
