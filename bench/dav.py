@@ -93,6 +93,7 @@ def make_library(work: Path, folder: Path) -> Path:
     from recognize.jobs.sources import LocalSource
     from recognize.passwords import hash_password
     from recognize.store import Store, accounts, views
+    from recognize.store import persons as person_store
     from recognize.store import photos as photo_store
 
     cfg = work / "recognize.toml"
@@ -109,7 +110,7 @@ def make_library(work: Path, folder: Path) -> Path:
     crawl(store, refs["bench"], ["media"], LocalSource(folder, frozenset({"jpg"})))
     with store.session() as session:
         known = photo_store.known_files(session, refs["bench"].id)
-        person = views.create_person(session, uid, "P")
+        person = person_store.create_person(session, uid, "P")
         tag = views.create_user_tag(session, uid, "t")
         for path, k in known.items():
             if path != "big.jpg":
@@ -117,7 +118,7 @@ def make_library(work: Path, folder: Path) -> Path:
                 views.tag_photo(session, k.id, tag)
             photo_store.save_media(session, k.id, {"mime": "image/jpeg"}, None)
         big = known["big.jpg"].id
-        other = views.create_person(session, uid, "Big")
+        other = person_store.create_person(session, uid, "Big")
         views.add_face(session, big, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=other)
     store.close()
     return cfg

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mount", action="append")
     p.set_defaults(func=cmd_retry)
 
+    p = sub.add_parser("cluster", help="group each user's faces into persons now")
+    p.add_argument("--user", action="append", help="only this user (repeatable)")
+    p.add_argument("--full", action="store_true",
+                   help="re-cluster every face (names and corrections are kept)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cluster)
+
     p = sub.add_parser("serve", help="serve the API (and WebDAV) on the configured address")
     p.add_argument("--port", type=int, help="override server.port")
     p.add_argument("--no-worker", action="store_true", help="serve only; no background work")
@@ -214,6 +221,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "decoded": report.counters.decoded,
         "failed": report.counters.failed,
         "mounts": [vars(c) for c in report.crawls],
+        "persons": [vars(c) for c in report.clusters],
     }
     if args.json:
         print(json.dumps(summary))
@@ -229,6 +237,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         f"processed {report.counters.photos} photos, decoded {report.counters.decoded}, "
         f"failed {report.counters.failed}"
     )
+    for c in report.clusters:
+        out.print(f"persons of {c.user}: {c.faces} faces in {c.persons} persons "
+                  f"({c.created} new, {c.unassigned} faces unassigned)")
     return 0
 
 
@@ -306,6 +317,36 @@ def cmd_retry(args: argparse.Namespace) -> int:
         n = queue_store.retry_failed(session, [refs[n].id for n in names],
                                      [s.name for s in pipeline()])
     out.print(f"{n} failed photo(s) queued again; run `recognize scan` or let the worker run")
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from recognize.jobs.limits import apply_thread_limits
+
+    settings = _settings(args)
+    apply_thread_limits(settings)
+    from recognize.jobs.persons import cluster_user
+    from recognize.jobs.scan import open_store
+
+    store = open_store(settings)
+    users = args.user or [u.name for u in settings.users]
+    known = {u.name for u in settings.users}
+    for user in users:
+        if user not in known:
+            raise ConfigError([f"no user named {user!r}{config_mod._hint(user, known)}"])
+    summaries = [cluster_user(settings, store, u, full=True if args.full else None)
+                 for u in users]
+    if args.json:
+        print(json.dumps([vars(s) for s in summaries]))
+        return 0
+    table = Table(title="persons")
+    columns = ("user", "faces", "persons", "named", "created", "changed", "unassigned", "full",
+               "seconds")
+    for col in columns:
+        table.add_column(col, justify="left" if col == "user" else "right")
+    for s in summaries:
+        table.add_row(*(str(getattr(s, c)) for c in columns))
+    out.print(table)
     return 0
 
 

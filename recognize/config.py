@@ -173,6 +173,20 @@ class FacesSettings(Section):
     mirror: bool = False
 
 
+class PersonsSettings(Section):
+    min_cluster_size: int = Field(2, ge=2, le=100)
+    min_samples: int = Field(2, ge=1, le=100)
+    cluster_selection_epsilon: float = Field(0.0, ge=0.0, le=2.0)
+    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
+    same_person_threshold: float = Field(0.6, gt=0.0, le=2.0)
+    merge_distance: float = Field(0.55, gt=0.0, le=2.0)
+    max_assignment_distance: float = Field(0.5, gt=0.0, le=2.0)
+    assignment_neighbors: int = Field(3, ge=1, le=50)
+    min_detector_score: float = Field(0.5, ge=0.0, le=1.0)
+    min_face_size: int = Field(40, ge=0, le=4000)
+    debounce: int = Field(60, ge=0, le=86400)
+
+
 class TagsSettings(Section):
     enabled: bool = True
     model: Literal["efficientnet-lite0", "efficientnet-lite2"] = "efficientnet-lite0"
@@ -201,6 +215,7 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
     faces: FacesSettings = Field(default_factory=FacesSettings)
+    persons: PersonsSettings = Field(default_factory=PersonsSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
 
     @classmethod

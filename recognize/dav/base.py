@@ -17,7 +17,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 
 from recognize.dav import names
 from recognize.dav.context import UserContext
-from recognize.store import views
+from recognize.store import persons, views
 from recognize.store.views import PhotoRow, Stat
 
 NS_OC = "http://owncloud.org/ns"
@@ -235,7 +235,7 @@ class PhotoFolder(VirtualCollection):
             return views.tags_of(session, ids, uid)
         faces = views.faces_of(session, ids)
         pids = {f["person_id"] for fs in faces.values() for f in fs if f["person_id"]}
-        owners = views.person_names(session, list(pids))
+        owners = persons.person_names(session, list(pids))
         for fs in faces.values():
             for face in fs:
                 owner, pname = owners.get(face["person_id"], (None, None))

@@ -19,7 +19,7 @@ from wsgidav.dav_provider import _DAVResource
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
 from recognize.errors import Conflict
-from recognize.store import views
+from recognize.store import persons, views
 from recognize.store.views import PhotoRow, Stat
 
 
@@ -52,7 +52,7 @@ class PeopleRoot(VirtualCollection):
             raise forbid(f"not a usable person name: {name!r}")
         try:
             with self.ctx.session() as session:
-                views.create_person(session, self.ctx.user_id or 0, name)
+                persons.create_person(session, self.ctx.user_id or 0, name)
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
@@ -89,21 +89,21 @@ class PersonFolder(PhotoFolder):
             raise DAVError(HTTP_CONFLICT, f"a person named {new!r} exists already")
         try:
             with self.ctx.session() as session:
-                views.rename_person(session, self.ctx.user_id or 0, self.person_id, new)
+                persons.rename_person(session, self.ctx.user_id or 0, self.person_id, new)
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
         return True
 
     def handle_delete(self) -> bool:
         with self.ctx.session() as session:
-            views.delete_person(session, self.ctx.user_id or 0, self.person_id)
+            persons.delete_person(session, self.ctx.user_id or 0, self.person_id)
         return True
 
     def delete_entry(self, entry: PhotoFile) -> None:
         """DELETE people/A/photo: "this is not A", remembered; the face becomes unassigned."""
         with self.ctx.session() as session:
             faces = views.person_faces_in_photo(session, self.person_id, entry.row.id)
-            views.reject_faces(session, faces, self.person_id)
+            persons.reject_faces(session, faces, self.person_id)
 
     def receive(self, entry: PhotoFile, move: bool) -> None:
         """A photo entry of another person or of unassigned/ arrives: assign its face."""
@@ -115,9 +115,9 @@ class PersonFolder(PhotoFolder):
                 if source.person_id == self.person_id:
                     raise forbid("photos in a person folder cannot be renamed")
                 faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
-                views.assign_faces(session, faces, self.person_id, from_person=source.person_id)
+                persons.assign_faces(session, faces, self.person_id, from_person=source.person_id)
             elif isinstance(source, UnassignedFolder) and entry.row.face_id is not None:
-                views.assign_faces(session, [entry.row.face_id], self.person_id)
+                persons.assign_faces(session, [entry.row.face_id], self.person_id)
             else:
                 raise forbid("only photos from people/ or unassigned/ can be moved to a person")
 

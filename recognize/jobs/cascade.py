@@ -30,7 +30,7 @@ from recognize.jobs.scan import sync_accounts
 from recognize.jobs.sources import source_for
 from recognize.jobs.worker import Worker
 from recognize.log import get_logger
-from recognize.store import Store, leases, progress
+from recognize.store import Store, accounts, leases, progress
 from recognize.store.models import Mount
 
 log = get_logger(__name__)
@@ -173,4 +173,31 @@ class Cascade:
             thread.join()
 
     def _drain(self) -> Any:
-        return self.worker.drain(should_stop=lambda: not self.may_start_batch())
+        counters = self.worker.drain(should_stop=lambda: not self.may_start_batch())
+        self.schedule_clustering()
+        return counters
+
+    def schedule_clustering(self) -> None:
+        """After new faces, update the owners' persons once things are quiet (debounced: the
+        first new faces start the countdown; later ones join the same run)."""
+        changed, self.worker.faces_changed = self.worker.faces_changed, set()
+        if not changed:
+            return
+        with self.store.reading() as session:
+            users = {u for m in changed for u in accounts.owners_of(session, m)}
+        when = datetime.now(UTC) + timedelta(seconds=self.settings.persons.debounce)
+        for user in sorted(users):
+            job_id = f"cluster:{user}"
+            if self.scheduler.get_job(job_id) is None:
+                self.scheduler.add_job(self.cluster_user, "date", run_date=when, args=[user],
+                                       id=job_id)
+
+    def cluster_user(self, user: str) -> None:
+        from recognize.jobs.persons import cluster_user
+
+        def run() -> str:
+            summary = cluster_user(self.settings, self.store, user, holder=self.worker.name)
+            return (f"{summary.faces} faces, {summary.persons} persons, {summary.created} new, "
+                    f"{summary.changed} changed{' (full)' if summary.full else ''}")
+
+        self.recorded(f"cluster:{user}", run)

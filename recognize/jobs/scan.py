@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from recognize.config import Settings
 from recognize.jobs.crawl import CrawlResult, crawl
@@ -43,6 +44,7 @@ def sync_accounts(settings: Settings, store: Store) -> dict[str, MountRef]:
 class ScanReport:
     crawls: list[CrawlResult] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
+    clusters: list[Any] = field(default_factory=list)  # ClusterSummary per user updated
 
 
 def scan(
@@ -87,7 +89,21 @@ def scan(
                 for future in [pool.submit(worker.drain, mount_ids, on_photo=tick)
                                for _ in range(threads)]:
                     future.result()
+        report.clusters = cluster_owners(settings, store, worker)
     finally:
         if own_worker:
             worker.close()
     return report
+
+
+def cluster_owners(settings: Settings, store: Store, worker: Worker) -> list[Any]:
+    """Update the persons of the users whose mounts got new or changed faces."""
+    from recognize.jobs.persons import cluster_user
+    from recognize.store import accounts as account_store
+
+    changed, worker.faces_changed = worker.faces_changed, set()
+    if not changed:
+        return []
+    with store.reading() as session:
+        users = sorted({u for m in changed for u in account_store.owners_of(session, m)})
+    return [cluster_user(settings, store, user, holder=worker.name) for user in users]

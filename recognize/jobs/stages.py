@@ -25,6 +25,7 @@ class PhotoWork:
     """One claimed photo flowing through the stages of a batch."""
 
     photo_id: int
+    mount_id: int
     location: str  # the mount's folder or URL
     path: str  # relative path inside the mount
     stages: list[str]

@@ -92,6 +92,7 @@ class Worker:
         self.counters = Counters()
         self._local = threading.local()
         self._sources: dict[str, Source] = {}
+        self.faces_changed: set[int] = set()  # mounts whose faces changed: persons to update
 
     def close(self) -> None:
         self.exif.close()
@@ -135,7 +136,8 @@ class Worker:
                 )
             if not batch:
                 break
-            works = [PhotoWork(c.photo_id, c.location, c.path, c.stages) for c in batch]
+            works = [PhotoWork(c.photo_id, c.mount_id, c.location, c.path, c.stages)
+                     for c in batch]
             for work in works:
                 self.run_photo(work)
                 if on_photo:
@@ -210,6 +212,8 @@ class Worker:
                     )
                     continue
                 done = [n for n in work.stages if n in work.outputs]
+                if "faces" in done:
+                    self.faces_changed.add(work.mount_id)
                 for name in done:
                     stage = self.by_name[name]
                     stage.save(session, work, work.outputs[name])

@@ -55,3 +55,8 @@ def mounts_of(session: Session, user: str) -> list[MountRef]:
 
 def user_id(session: Session, name: str) -> int | None:
     return session.scalar(select(User.id).where(User.name == name))
+
+
+def owners_of(session: Session, mount_id: int) -> list[str]:
+    mount = session.get(Mount, mount_id)
+    return [u.name for u in mount.owners] if mount is not None else []

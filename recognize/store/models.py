@@ -223,3 +223,11 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class State(Base):
+    """Small facts that must survive restarts (e.g. the clustering settings last used)."""
+
+    __tablename__ = "state"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from recognize.errors import Conflict, NotFound
-from recognize.store.models import Face, FaceCorrection, Person, Photo, PhotoTag, Tag
+from recognize.errors import Conflict
+from recognize.store.models import Face, Person, Photo, PhotoTag, Tag
 
 HIDDEN_TAG_KINDS = ("place", "date", "person")  # they have folders of their own
 
@@ -180,89 +180,6 @@ def person_faces_in_photo(session: Session, person_id: int, photo_id: int) -> li
     return list(session.scalars(
         select(Face.id).where(Face.person_id == person_id, Face.photo_id == photo_id)
     ))
-
-
-def _correct(session: Session, face_ids: Sequence[int], person_id: int, kind: str) -> None:
-    """Record ``kind`` for the faces and drop the opposite word about the same person."""
-    other = "cannot" if kind == "must" else "must"
-    session.execute(delete(FaceCorrection).where(
-        FaceCorrection.face_id.in_(face_ids), FaceCorrection.person_id == person_id,
-        FaceCorrection.kind.in_((kind, other)),
-    ))
-    session.add_all(FaceCorrection(face_id=f, person_id=person_id, kind=kind) for f in face_ids)
-
-
-def assign_faces(
-    session: Session, face_ids: Sequence[int], person_id: int, from_person: int | None = None
-) -> None:
-    """The user says: these faces are ``person_id`` (and, when moved, not ``from_person``)."""
-    if not face_ids:
-        return
-    session.execute(update(Face).where(Face.id.in_(face_ids))
-                    .values(person_id=person_id, assigned_by="user"))
-    if from_person is not None and from_person != person_id:
-        _correct(session, face_ids, from_person, "cannot")
-    _correct(session, face_ids, person_id, "must")
-
-
-def reject_faces(session: Session, face_ids: Sequence[int], person_id: int) -> None:
-    """The user says: these faces are not ``person_id``. They become unassigned."""
-    if not face_ids:
-        return
-    session.execute(update(Face).where(Face.id.in_(face_ids), Face.person_id == person_id)
-                    .values(person_id=None, assigned_by="user"))
-    _correct(session, face_ids, person_id, "cannot")
-
-
-def corrections(session: Session, face_ids: Sequence[int]) -> list[tuple[int, int, str]]:
-    rows = session.execute(
-        select(FaceCorrection.face_id, FaceCorrection.person_id, FaceCorrection.kind)
-        .where(FaceCorrection.face_id.in_(face_ids)).order_by(FaceCorrection.id)
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-def _free_person_name(session: Session, user_id: int, name: str, keep: int | None) -> None:
-    clash = session.execute(
-        select(Person.id, Person.deleted).where(Person.user_id == user_id, Person.name == name)
-    ).first()
-    if clash is None or clash[0] == keep:
-        return
-    if not clash[1]:
-        raise Conflict(f"a person named {name!r} exists already")
-    session.execute(update(Person).where(Person.id == clash[0]).values(name=None))
-
-
-def create_person(session: Session, user_id: int, name: str | None) -> int:
-    if name is not None:
-        _free_person_name(session, user_id, name, None)
-    person = Person(user_id=user_id, name=name)
-    session.add(person)
-    session.flush()
-    return person.id
-
-
-def rename_person(session: Session, user_id: int, person_id: int, name: str) -> None:
-    _free_person_name(session, user_id, name, person_id)
-    done = session.execute(update(Person).where(
-        Person.id == person_id, Person.user_id == user_id, Person.deleted.is_(False)
-    ).values(name=name))
-    if not getattr(done, "rowcount", 1):
-        raise NotFound(f"no person {person_id}")
-
-
-def delete_person(session: Session, user_id: int, person_id: int) -> None:
-    """Mark the person deleted (remembered); its faces become unassigned."""
-    session.execute(update(Person).where(Person.id == person_id, Person.user_id == user_id)
-                    .values(deleted=True))
-    session.execute(update(Face).where(Face.person_id == person_id)
-                    .values(person_id=None, assigned_by="user"))
-
-
-def person_names(session: Session, person_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
-    rows = session.execute(select(Person.id, Person.user_id, Person.name)
-                           .where(Person.id.in_(person_ids)))
-    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def faces_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:

@@ -22,6 +22,7 @@ from recognize.jobs.crawl import crawl
 from recognize.jobs.sources import LocalSource
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
 from recognize.store import Store, accounts, views
+from recognize.store import persons as person_store
 from recognize.store import photos as photo_store
 from tests.conftest import TEST_PASSWORD, free_port
 
@@ -116,10 +117,10 @@ def build(folder: Path, password_hash: str) -> Library:
                 lib.ids[f"{mount}/{path}"] = known.id
                 _media(session, known.id, folder / mount / path)
         p = lib.ids
-        lib.persons["Ann"] = views.create_person(session, alice, "Ann")
-        lib.persons["Ben"] = views.create_person(session, alice, "Ben")
-        lib.persons["unnamed"] = views.create_person(session, alice, None)
-        lib.persons["bob:Zed"] = views.create_person(session, bob, "Zed")
+        lib.persons["Ann"] = person_store.create_person(session, alice, "Ann")
+        lib.persons["Ben"] = person_store.create_person(session, alice, "Ben")
+        lib.persons["unnamed"] = person_store.create_person(session, alice, None)
+        lib.persons["bob:Zed"] = person_store.create_person(session, bob, "Zed")
         add = views.add_face
         lib.faces["ann_sunrise"] = add(session, p["photos/sunrise.jpg"], (0.1, 0.1, 0.2, 0.2),
                                        0.99, person_id=lib.persons["Ann"])

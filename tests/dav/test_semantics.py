@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from recognize.store import persons as person_store
 from recognize.store import views
 from tests.dav.conftest import Client
 from tests.dav.library import Library, Server
@@ -56,7 +57,7 @@ def test_person_and_tag_operations(fresh: tuple[Library, Server]) -> None:
         persons = {g.key: g.name for g in views.persons(s, 1, [1, 2])}
         assert persons[alice["Ann"]] == "Anna" and "Carl" in persons.values()
         lake, sunrise = lib.faces["ann_lake"], lib.faces["ann_sunrise"]
-        found = views.corrections(s, [lake, sunrise, lib.faces["free_night_2"]])
+        found = person_store.corrections(s, [lake, sunrise, lib.faces["free_night_2"]])
         assert (lake, alice["Ann"], "cannot") in found and (lake, alice["Ben"], "must") in found
         assert (sunrise, alice["Ann"], "cannot") in found
         assert (lib.faces["free_night_2"], alice["Ben"], "must") in found

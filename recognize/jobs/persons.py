@@ -1,0 +1,116 @@
+"""Clustering a user's faces into persons: the job behind `recognize cluster` and the cascade.
+
+Incremental by default (faces already in a person stay; new faces are assigned by nearest
+neighbours, the rest clustered); a full re-clustering runs when the clustering settings
+changed since the last run (names and corrections are kept either way).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass
+from typing import cast
+
+from recognize.clustering.constraints import Constraint, ConstraintKind
+from recognize.clustering.cover import FaceBox, choose_cover
+from recognize.clustering.params import ClusterParams
+from recognize.clustering.update import update_persons
+from recognize.config import Settings
+from recognize.errors import NotFound
+from recognize.log import get_logger
+from recognize.store import Store, accounts, leases
+from recognize.store import persons as person_store
+
+log = get_logger(__name__)
+
+
+def cluster_params(settings: Settings) -> ClusterParams:
+    p = settings.persons
+    return ClusterParams(
+        min_cluster_size=p.min_cluster_size, min_samples=p.min_samples,
+        cluster_selection_epsilon=p.cluster_selection_epsilon,
+        cluster_selection_method=p.cluster_selection_method,
+        same_person_threshold=p.same_person_threshold, merge_distance=p.merge_distance,
+        max_assignment_distance=p.max_assignment_distance,
+        assignment_neighbors=p.assignment_neighbors,
+        min_detector_score=p.min_detector_score, min_face_size=p.min_face_size,
+    )
+
+
+def params_digest(params: ClusterParams) -> str:
+    return hashlib.sha256(json.dumps(asdict(params), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    user: str
+    faces: int
+    persons: int
+    named: int
+    created: int
+    changed: int
+    unassigned: int
+    full: bool
+    seconds: float
+
+
+def constraints_of(faces: person_store.UserFaces) -> list[Constraint]:
+    out = []
+    for face, person, kind in faces.corrections:
+        if kind == "must":
+            out.append(Constraint(face, person, ConstraintKind.MUST_LINK))
+        elif person in faces.deleted:
+            out.append(Constraint(face, person, ConstraintKind.DELETED))
+        else:
+            out.append(Constraint(face, person, ConstraintKind.CANNOT_LINK))
+    return out
+
+
+def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | None = None,
+                 holder: str = "cli") -> ClusterSummary:
+    """Update one user's persons; ``full=None`` re-clusters fully only when settings changed."""
+    started = time.monotonic()
+    params = cluster_params(settings)
+    digest = params_digest(params)
+    state_key = f"cluster-params:{user}"
+    with store.session() as session:
+        uid = accounts.user_id(session, user)
+        if uid is None:
+            raise NotFound(f"no user named {user!r}")
+        if not leases.acquire(session, f"cluster:{user}", holder, 3600):
+            raise NotFound(f"clustering of {user!r} is running on another node")
+        mount_ids = [m.id for m in accounts.mounts_of(session, user)]
+        if full is None:
+            full = leases.get_state(session, state_key) != digest
+    try:
+        with store.reading() as session:
+            faces = person_store.user_faces(
+                session, uid, mount_ids, min_score=params.min_detector_score,
+                min_size_px=params.min_face_size)
+        current = cast("dict[Hashable, Hashable]", faces.current)
+        result = update_persons(
+            faces.embeddings, faces.face_ids, current, named_persons=faces.named,
+            constraints=constraints_of(faces), params=params, full=full)
+        with store.session() as session:
+            created, changed = person_store.apply_persons(session, uid, faces.face_ids, result)
+            covers = {}
+            for person, boxes in person_store.face_boxes(session, uid).items():
+                pick = choose_cover([FaceBox(x * w_, y * h_, w * w_, h * h_, w_, h_, score)
+                                     for _, x, y, w, h, score, w_, h_ in boxes])
+                if pick is not None:
+                    covers[person] = boxes[pick][0]
+            person_store.set_covers(session, covers)
+            leases.set_state(session, state_key, digest)
+    finally:
+        with store.session() as session:
+            leases.release(session, f"cluster:{user}", holder)
+    summary = ClusterSummary(
+        user=user, faces=len(faces.face_ids), persons=len(set(map(str, result.values()))),
+        named=len(faces.named), created=created, changed=changed,
+        unassigned=len(faces.face_ids) - len(result), full=full,
+        seconds=round(time.monotonic() - started, 3))
+    log.info("clustered %s: %s", user, summary)
+    return summary
