@@ -98,6 +98,7 @@ class MountSettings(Section):
     schedule: str = "1h"
     writable: bool = False
     follow_symlinks: bool = False
+    watch: bool = False
     username: str = ""
     password: SecretStr = SecretStr("")
 

@@ -70,7 +70,7 @@ class Cascade:
             timezone="UTC",
         )
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
-        self.on_batch: Callable[[], None] | None = None
+        self.watcher: Any = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -89,11 +89,29 @@ class Cascade:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
+        self._start_watcher(refs)
         log.info("cascade started for %d mount(s) as %s", len(self.settings.mounts),
                  self.worker.name)
 
+    def _start_watcher(self, refs: dict[str, Any]) -> None:
+        from pathlib import Path
+
+        from recognize.jobs.sources import is_remote
+
+        watched = [(refs[m.name], Path(m.path)) for m in self.settings.mounts
+                   if m.watch and not is_remote(m.path)]
+        if not watched:
+            return
+        from recognize.jobs.watch import MountWatcher
+
+        self.watcher = MountWatcher(self.store, watched, self.worker.stage_names(), self.kick)
+        self.watcher.start()
+        log.info("watching %d mount(s) for new files", len(watched))
+
     def stop(self) -> None:
         self.stopping.set()
+        if self.watcher is not None:
+            self.watcher.stop()
         self.scheduler.shutdown(wait=True)
         with self.store.session() as session:
             for mount in self.settings.mounts:

@@ -311,3 +311,41 @@ def test_remote_webdav_mount(tmp_path: Path, password_hash: str) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_watcher_picks_up_new_files_at_once(tmp_path: Path, password_hash: str) -> None:
+    photos = tmp_path / "photos"
+    write_demo_photos(photos / "first")
+    path = write_config(tmp_path, {"demo": photos}, password_hash, tags={"enabled": False},
+                        faces={"enabled": False})
+    import tomli_w
+    import tomllib
+
+    data = tomllib.loads(path.read_text())
+    data["mounts"][0].update(watch=True, schedule="1d")  # no crawl would come soon
+    path.write_text(tomli_w.dumps(data))
+    settings = config_mod.load(path)
+    store = open_store(settings)
+    cascade = Cascade(settings, store)
+    cascade.start()
+    db = sqlite3.connect(settings.store.data_dir / "recognize.db")
+
+    def photos_ok() -> set[str]:
+        return {p for (p,) in db.execute("SELECT path FROM photos WHERE status = 'ok'")}
+
+    try:
+        assert _wait(lambda: len(photos_ok()) == 5)
+        write_demo_photos(photos / "second")  # new files: indexed without a crawl
+        (photos / "hidden").mkdir()
+        (photos / "hidden" / ".nomedia").touch()
+        write_demo_photos(photos / "hidden")  # below a marker: ignored
+        assert _wait(lambda: len(photos_ok()) == 10, 30), photos_ok()
+        (photos / "first" / "lake.jpg").rename(photos / "second" / "lake2.jpg")
+        (photos / "first" / "night.jpg").unlink()
+        assert _wait(lambda: "second/lake2.jpg" in photos_ok()
+                     and "first/night.jpg" not in photos_ok(), 30)
+        assert not any(p.startswith("hidden/") for p in photos_ok())
+        crawls = db.execute("SELECT count(*) FROM job_runs WHERE name = 'crawl:demo'").fetchone()[0]
+        assert crawls == 1  # only the start-up crawl ran
+    finally:
+        cascade.stop()
