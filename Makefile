@@ -43,7 +43,8 @@ run: system-deps venv
 	fi
 	$(VENV)/bin/recognize --config $(CONFIG) scan
 	@echo ""
-	@echo "  URL:         http://127.0.0.1:$(PORT)/api/v1/photos   (health: /api/v1/health)"
+	@echo "  WebDAV:      http://127.0.0.1:$(PORT)/dav/   (mount it in your file manager)"
+	@echo "  API:         http://127.0.0.1:$(PORT)/api/v1/photos   (health: /api/v1/health)"
 	@echo "  credentials: $$(cat var/.recognize.credentials 2>/dev/null || echo 'see $(CONFIG)')"
 	@echo ""
 	$(VENV)/bin/recognize --config $(CONFIG) serve --port $(PORT)

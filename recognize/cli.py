@@ -200,10 +200,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, disable=args.json) as progress:
         crawl_task = progress.add_task("crawling", total=None, rate=0.0)
         work_task = progress.add_task("indexing", total=None, rate=0.0, visible=False)
-        state = {"done": 0, "t0": time.monotonic()}
+        state = {"done": 0, "t0": time.monotonic(), "seen": 0}
+
+        def walked(seen: int) -> None:
+            rate = seen / max(1e-6, time.monotonic() - started)
+            progress.update(crawl_task, completed=state["seen"] + seen, rate=rate)
 
         def crawled(seen: int) -> None:
-            progress.update(crawl_task, advance=seen, total=None)
+            state["seen"] += seen
+            progress.update(crawl_task, completed=state["seen"], total=state["seen"])
             total = _queued(store)
             progress.update(work_task, total=total, visible=True)
             state["t0"] = time.monotonic()
@@ -213,7 +218,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
             rate = state["done"] / max(1e-6, time.monotonic() - state["t0"])
             progress.update(work_task, advance=n, rate=rate)
 
-        report = scan(settings, store, args.mount, on_crawled=crawled, on_photo=photo)
+        report = scan(settings, store, args.mount, on_crawled=crawled, on_photo=photo,
+                      on_walk=walked)
     elapsed = time.monotonic() - started
     summary = {
         "seconds": round(elapsed, 3),

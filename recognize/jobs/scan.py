@@ -54,6 +54,7 @@ def scan(
     *,
     on_crawled: Callable[[int], None] | None = None,
     on_photo: Callable[[int], None] | None = None,
+    on_walk: Callable[[int], None] | None = None,
     worker: Worker | None = None,
 ) -> ScanReport:
     """Crawl the named mounts (all when None) and process everything they queued."""
@@ -68,7 +69,8 @@ def scan(
         worker.release_dead_claims()
         for name in names:
             report.crawls.append(
-                crawl(store, refs[name], worker.stage_names(), source_for(settings.mount(name)))
+                crawl(store, refs[name], worker.stage_names(), source_for(settings.mount(name)),
+                      progress=on_walk)
             )
             worker.reconcile(refs[name].id)
             if on_crawled:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -126,6 +127,7 @@ class Worker:
         """Process batches until the queue (of these mounts) has nothing due."""
         jobs = self.settings.jobs
         while not should_stop():
+            t_claim = time.perf_counter()
             with self.store.session() as session:
                 batch = queue_store.claim(
                     session,
@@ -138,11 +140,15 @@ class Worker:
                 break
             works = [PhotoWork(c.photo_id, c.mount_id, c.location, c.path, c.stages)
                      for c in batch]
+            t_work = time.perf_counter()
             for work in works:
                 self.run_photo(work)
                 if on_photo:
                     on_photo(1)
+            t_save = time.perf_counter()
             self.save(works)
+            log.debug("batch of %d: claim %.3f s, work %.3f s, save %.3f s", len(works),
+                      t_work - t_claim, t_save - t_work, time.perf_counter() - t_save)
         return self.counters
 
     def run_photo(self, work: PhotoWork) -> None:
