@@ -15,7 +15,15 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from recognize.errors import ConfigError
@@ -218,6 +226,11 @@ class Settings(BaseSettings):
     faces: FacesSettings = Field(default_factory=FacesSettings)
     persons: PersonsSettings = Field(default_factory=PersonsSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
+    _source: Path | None = PrivateAttr(default=None)  # the file it was read from
+
+    @property
+    def source_file(self) -> Path | None:
+        return self._source
 
     @classmethod
     def settings_customise_sources(
@@ -350,6 +363,7 @@ def load(path: Path | str | None = None, *, environ: dict[str, str] | None = Non
     problems = cross_problems(settings.users, settings.mounts)
     if problems:
         raise ConfigError(problems, str(path))
+    settings._source = path.resolve() if path.exists() else None
     return settings
 
 

@@ -20,7 +20,7 @@ def make_app(settings: Settings, store: Store) -> Any:
     from recognize.api import create_app
     from recognize.dav import MOUNT_PATH, host_root, make_dav_app
 
-    flask_app = create_app(settings, store)
+    flask_app = create_app(settings, store, settings.source_file)
     dav = make_dav_app(settings, store)
     return host_root(DispatcherMiddleware(flask_app, {MOUNT_PATH: dav}), dav)
 

@@ -1,42 +1,60 @@
-"""Flask application factory: one JSON error envelope, authentication, the v1 blueprint."""
+"""Flask application factory: one JSON error envelope, authentication, metrics, blueprints."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from recognize import __version__
-from recognize.api.auth import Authenticator
+from recognize.api.auth import Authenticator, bearer_user
+from recognize.api.common import MAX_ID, ApiError, error_response
+from recognize.api.metrics import CONTENT_TYPE, RequestMetrics, render
 from recognize.config import Settings
 from recognize.errors import Conflict, NotFound, RecognizeError
 from recognize.store import Store
 
-PUBLIC = {"/api/v1/health"}
+__all__ = ["ApiError", "create_app", "error_response"]
+PUBLIC = {"/api/v1/health", "/api/v1/openapi.json"}
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str = "bad_request") -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
-
-
-def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify({"error": {"status": status, "code": code, "message": message}}), status
-
-
-def create_app(settings: Settings, store: Store) -> Flask:
+def create_app(settings: Settings, store: Store, config_path: Path | None = None) -> Flask:
+    """The API app; ``config_path`` is where PATCH /config persists (None: not persisted)."""
     app = Flask("recognize")
     app.config["JSON_SORT_KEYS"] = False
-    app.extensions["recognize"] = {"settings": settings, "store": store}
+    requests = RequestMetrics()
+    app.extensions["recognize"] = {"settings": settings, "store": store,
+                                   "config_path": config_path, "requests": requests}
+    _request_metrics(app, requests)  # first, so refused requests are counted too
+    _authentication(app, settings, store)
+    _error_handlers(app)
+
+    @app.get("/metrics")
+    def metrics() -> Any:
+        return Response(render(store, requests), content_type=CONTENT_TYPE)
+
+    from recognize.api.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.config["RECOGNIZE_VERSION"] = __version__
+    return app
+
+
+def _authentication(app: Flask, settings: Settings, store: Store) -> None:
     auth = Authenticator(settings)
+    names = {u.name for u in settings.users}
 
     @app.before_request
     def _authenticate() -> Any:
         if request.path in PUBLIC:
             return None
-        user = auth.basic(request.headers.get("Authorization"), request.remote_addr or "?")
+        header = request.headers.get("Authorization")
+        user = (auth.basic(header, request.remote_addr or "?")
+                or bearer_user(store, names, header))
         if user is None:
             response, status = error_response(401, "unauthorized", "authentication required")
             response.headers["WWW-Authenticate"] = 'Basic realm="recognize"'
@@ -44,9 +62,32 @@ def create_app(settings: Settings, store: Store) -> Flask:
         g.user = user
         return None
 
+    @app.url_value_preprocessor
+    def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        for value in (values or {}).values():
+            if isinstance(value, int) and value > MAX_ID:
+                raise ApiError(404, "no such object", "not_found")
+
+
+def _request_metrics(app: Flask, requests: RequestMetrics) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        started = g.get("started")
+        if started is not None:
+            rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+            requests.observe(rule, request.method, response.status_code,
+                             time.perf_counter() - started)
+        return response
+
+
+def _error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Any:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Any:
@@ -63,15 +104,12 @@ def create_app(settings: Settings, store: Store) -> Flask:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or code)
+        response, status = error_response(exc.code or 500, code, exc.description or code)
+        if exc.code == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         app.logger.exception("unexpected error")
         return error_response(500, "internal", "internal error (logged on the server)")
-
-    from recognize.api.v1 import blueprint
-
-    app.register_blueprint(blueprint, url_prefix="/api/v1")
-    app.config["RECOGNIZE_VERSION"] = __version__
-    return app

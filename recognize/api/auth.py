@@ -1,4 +1,4 @@
-"""HTTP authentication against the configured users (Basic; argon2 hashes)."""
+"""HTTP authentication: the configured users (Basic; argon2 hashes) and API tokens (Bearer)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import base64
 from recognize.config import Settings
 from recognize.log import get_logger
 from recognize.passwords import VerifiedCache
+from recognize.store import Store, tokens
 
 log = get_logger(__name__)
 
@@ -32,3 +33,22 @@ class Authenticator:
         except (ValueError, UnicodeDecodeError):
             return None
         return user if self.check(user, password, remote) else None
+
+
+def bearer_user(store: Store, settings_users: set[str], header: str | None) -> str | None:
+    """The user of an ``Authorization: Bearer <token>`` header (an API token), else None."""
+    if not header or not header.lower().startswith("bearer "):
+        return None
+    token = header[7:].strip()
+    if not token or len(token) > 200:
+        return None
+    with store.reading() as session:
+        found = tokens.lookup(session, token)
+    if found is None or found[1] not in settings_users:
+        log.warning("rejected API token %s…", token[:10])
+        return None
+    token_id, user, due = found
+    if due:
+        with store.session() as session:
+            tokens.touch(session, token_id)
+    return user

@@ -1,33 +1,33 @@
-"""``/api/v1``: health and photos (filters by mount, date range, camera, place)."""
+"""``/api/v1``: health, photos (filters: mount, dates, camera, place, tags, person), jobs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 from sqlalchemy import text
 
 from recognize import __version__
-from recognize.api.app import ApiError
-from recognize.config import Settings
-from recognize.store import Store, accounts
+from recognize.api.common import (
+    ApiError,
+    ctx,
+    date_arg,
+    int_arg,
+    own_photo,
+    page,
+    paging,
+    user_mounts,
+)
 from recognize.store import photos as photo_store
 from recognize.store.models import Photo
 
 blueprint = Blueprint("v1", __name__)
-MAX_LIMIT = 1000
-
-
-def _ctx() -> tuple[Settings, Store]:
-    ext = current_app.extensions["recognize"]
-    return ext["settings"], ext["store"]
 
 
 @blueprint.get("/health")
 def health() -> Any:
-    _, store = _ctx()
+    _, store = ctx()
     try:
         with store.reading() as session:
             session.execute(text("SELECT 1"))
@@ -37,41 +37,6 @@ def health() -> Any:
     status = 200 if db == "ok" else 503
     return jsonify({"status": "ok" if status == 200 else "degraded", "store": db,
                     "version": __version__}), status
-
-
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be an integer, not {raw!r}") from None
-    if not lo <= value <= hi:
-        raise ApiError(400, f"{name} must be between {lo} and {hi}")
-    return value
-
-
-def _date_arg(name: str, end: bool = False) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        if len(raw) == 4 and raw.isdigit():
-            day = date(int(raw), 12, 31) if end else date(int(raw), 1, 1)
-            return datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            return datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
-        return datetime.fromisoformat(raw).replace(tzinfo=None)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a date (YYYY, YYYY-MM-DD or ISO 8601), not {raw!r}") from None
-
-
-def _user_mounts() -> dict[str, int]:
-    _, store = _ctx()
-    with store.reading() as session:
-        return {m.name: m.id for m in accounts.mounts_of(session, g.user)}
 
 
 def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -> dict[str, Any]:
@@ -113,8 +78,8 @@ def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -
 
 @blueprint.get("/photos")
 def list_photos() -> Any:
-    _, store = _ctx()
-    mounts = _user_mounts()
+    _, store = ctx()
+    mounts = user_mounts()
     wanted = request.args.getlist("mount")
     for name in wanted:
         if name not in mounts:
@@ -124,47 +89,48 @@ def list_photos() -> Any:
         raise ApiError(400, "status must be one of queued, ok, partial, failed")
     flt = photo_store.PhotoFilter(
         mount_ids=[mounts[n] for n in wanted] if wanted else list(mounts.values()),
-        taken_from=_date_arg("from"),
-        taken_to=_date_arg("to", end=True),
+        taken_from=date_arg("from"),
+        taken_to=date_arg("to", end=True),
         camera=request.args.get("camera") or None,
         country=request.args.get("country") or None,
         city=request.args.get("city") or None,
         status=status or None,
+        tag_ids=[int_list_item("tag", t) for t in request.args.getlist("tag")],
+        person_id=int_arg("person", 0, 1, 2**62) or None,
+        place=request.args.get("place") or None,
     )
-    offset = _int_arg("offset", 0, 0, 10**9)
-    limit = _int_arg("limit", 100, 1, MAX_LIMIT)
+    offset, limit = paging()
     with store.reading() as session:
         total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
         tags = photo_store.tags_of(session, [p.id for p in rows])
         items = [photo_json(p, tags[p.id]) for p in rows]
-    return jsonify({"total": total, "offset": offset, "limit": limit, "items": items})
+    return page(total, offset, limit, items)
 
 
-def _own_photo(photo_id: int) -> Photo:
-    _, store = _ctx()
-    mounts = set(_user_mounts().values())
-    with store.reading() as session:
-        photo = photo_store.get(session, photo_id)
-        if photo is None or photo.mount_id not in mounts:
-            raise ApiError(404, f"no photo {photo_id}", "not_found")
-        return photo
+def int_list_item(name: str, raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 2**62:
+        raise ApiError(400, f"{name} must be a positive integer id, not {raw!r}")
+    return int(raw)
 
 
 @blueprint.get("/photos/<int:photo_id>")
 def get_photo(photo_id: int) -> Any:
-    _, store = _ctx()
-    photo = _own_photo(photo_id)
+    _, store = ctx()
+    own_photo(photo_id)
     with store.reading() as session:
+        photo = photo_store.get(session, photo_id)
+        if photo is None:  # removed since the check
+            raise ApiError(404, f"no photo {photo_id}", "not_found")
         tags = photo_store.tags_of(session, [photo_id])[photo_id]
-    return jsonify(photo_json(photo, tags))
+        return jsonify(photo_json(photo, tags))
 
 
 @blueprint.get("/photos/<int:photo_id>/thumbnail")
 def thumbnail(photo_id: int) -> Any:
-    settings, _ = _ctx()
-    _own_photo(photo_id)
+    settings, _ = ctx()
+    own_photo(photo_id)
     sizes = settings.media.thumbnail_sizes
-    size = _int_arg("size", sizes[0], 1, 10_000)
+    size = int_arg("size", sizes[0], 1, 10_000)
     chosen = min((s for s in sizes if s >= size), default=max(sizes))
     from recognize.jobs.worker import thumbnail_path
 
@@ -180,8 +146,8 @@ def jobs() -> Any:
     from recognize.jobs.recognition import stage_names
     from recognize.store import progress
 
-    settings, store = _ctx()
-    mounts = set(_user_mounts())
+    settings, store = ctx()
+    mounts = set(user_mounts())
     with store.reading() as session:
         stages = [vars(p) for p in progress.stage_progress(session, stage_names(settings))
                   if p.mount in mounts]

@@ -16,6 +16,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from recognize.config import Settings
 from recognize.dav.auth import Authenticator, digest_ha1s, make_controller
 from recognize.dav.context import Backend
+from recognize.dav.nextcloud_tags import SystemTagsPost
 from recognize.dav.provider import RecognizeProvider
 from recognize.store import Store
 
@@ -106,7 +107,8 @@ def make_dav_app(settings: Settings, store: Store) -> Wsgi:
         "lock_storage": LockStorageShelve(str(folder / "locks.shelve")),
         "property_manager": ShelvePropertyManager(str(folder / "properties.shelve")),
         "hotfixes": {"emulate_win32_lastmod": True},
-        "middleware_stack": [ErrorPrinter, Authenticator, WsgiDavDirBrowser, FiniteDepthResolver],
+        "middleware_stack": [ErrorPrinter, Authenticator, SystemTagsPost, WsgiDavDirBrowser,
+                             FiniteDepthResolver],
         "dir_browser": {"enable": True, "directory_slash": False, "response_trailer": "recognize",
                         "davmount": False, "ms_sharepoint_support": False,
                         "libre_office_support": False},

@@ -50,6 +50,10 @@ class Props:
         res: Any = self
         return digest(self.ctx.user if not self.shared_refs else "", res.path)
 
+    def file_id(self) -> str:
+        """``oc:fileid``: a photo's id on photos (as Nextcloud clients expect), else oc:id."""
+        return self.oc_id()
+
     def get_ref_url(self) -> str:
         res: Any = self
         ref = quote(res.provider.share_path + res.get_preferred_path())
@@ -71,8 +75,10 @@ class Props:
             return f'"{etag}"'
         if name == OC_PERMISSIONS:
             return self.permissions
-        if name in (OC_ID, OC_FILEID):
+        if name == OC_ID:
             return self.oc_id()
+        if name == OC_FILEID:
+            return self.file_id()
         value = self.extra_property_value(name)
         if value is not None:
             return value
@@ -259,6 +265,9 @@ class PhotoFile(Props, DAVNonCollection):
 
     def oc_id(self) -> str:
         return f"{self.row.id:08d}rc"
+
+    def file_id(self) -> str:
+        return str(self.row.id)
 
     def file_path(self) -> Path:
         mount = self.ctx.mounts.get(self.row.mount_id)

@@ -23,6 +23,13 @@ from recognize.store import views
 log = get_logger(__name__)
 
 
+def _stages(ctx: Any) -> list[str]:
+    """The stages a new photo is queued for: those of the configured pipeline."""
+    from recognize.jobs.recognition import stage_names
+
+    return stage_names(ctx.backend.settings)
+
+
 def split_files_path(path: str) -> tuple[str, str]:
     """``/files/<mount>/a/b`` → (mount name, ``a/b``)."""
     parts = path.strip("/").split("/", 2)
@@ -70,17 +77,17 @@ class _Mounted(Props):
     def _notify_added(self, dest_path: str) -> None:
         res: Any = self
         mount, rel, _ = file_path(self.ctx, dest_path)
-        notify.added(self.ctx.backend.store, mount.id, mount.root, rel)
+        notify.added(self.ctx.backend.store, mount.id, mount.root, rel, _stages(self.ctx))
         del res
 
     def _notify_move(self, dest_path: str) -> None:
         mount, rel, _ = file_path(self.ctx, dest_path)
         store = self.ctx.backend.store
         if mount.id == self.mount.id:
-            notify.moved(store, mount.id, self.rel, rel, mount.root)
+            notify.moved(store, mount.id, self.rel, rel, mount.root, _stages(self.ctx))
         else:
             notify.removed(store, self.mount.id, self.rel)
-            notify.added(store, mount.id, mount.root, rel)
+            notify.added(store, mount.id, mount.root, rel, _stages(self.ctx))
 
     def _target_check(self, dest_path: str) -> None:
         if not dest_path.startswith("/files/"):
@@ -107,7 +114,8 @@ class MountFile(_Mounted, FileResource):
 
     def end_write(self, *, with_errors: bool) -> None:
         if not with_errors:
-            notify.added(self.ctx.backend.store, self.mount.id, self.mount.root, self.rel)
+            notify.added(self.ctx.backend.store, self.mount.id, self.mount.root, self.rel,
+                         _stages(self.ctx))
 
     def delete(self) -> None:
         self._writable()

@@ -12,7 +12,11 @@ from recognize.dav import files
 from recognize.dav.base import VirtualCollection, digest
 from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
 from recognize.dav.context import Backend, UserContext, context
+from recognize.dav.nextcloud_faces import RecognizeRoot
+from recognize.dav.nextcloud_tags import RelationsRoot, SystemTagsRoot
 from recognize.dav.people import PeopleRoot, UnassignedFolder
+from recognize.dav.search import AVAILABLE as SEARCH_AVAILABLE
+from recognize.dav.search import SearchRoot
 from recognize.dav.tags import TagsRoot
 
 TOP = {
@@ -23,7 +27,15 @@ TOP = {
     "dates": DatesRoot,
     "duplicates": DuplicatesRoot,
     "files": files.FilesRoot,
+    # Nextcloud-compatible endpoints (docs/dav.md, "Nextcloud clients")
+    "systemtags": SystemTagsRoot,
+    "systemtags-relations": RelationsRoot,
+    "recognize": RecognizeRoot,
 }
+if SEARCH_AVAILABLE:
+    TOP["search"] = SearchRoot
+# reachable by path, not listed in /dav/ (file managers would show them as clutter)
+UNLISTED = frozenset({"systemtags", "systemtags-relations", "recognize", "search"})
 
 
 class Root(VirtualCollection):
@@ -32,7 +44,8 @@ class Root(VirtualCollection):
     def list_members(self) -> list[_DAVResource]:
         if not self.ctx.known:
             return []
-        return [cls(f"/{name}", self.environ, self.ctx) for name, cls in TOP.items()]
+        return [cls(f"/{name}", self.environ, self.ctx) for name, cls in TOP.items()
+                if name not in UNLISTED]
 
     def get_member(self, name: str) -> _DAVResource | None:
         cls = TOP.get(name) if self.ctx.known else None

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,6 +65,8 @@ class Cascade:
         self.store = store
         self.worker = worker or Worker(settings, store)
         self.stopping = threading.Event()
+        self._running = 0  # jobs in progress; stop() waits for them outside the scheduler
+        self._idle = threading.Condition()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max(4, settings.jobs.workers + 2))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -89,6 +92,8 @@ class Cascade:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
+        # faces saved before a stop or a crash may not have been clustered yet
+        self._schedule_clustering({u.name for u in self.settings.users})
         self._start_watcher(refs)
         log.info("cascade started for %d mount(s) as %s", len(self.settings.mounts),
                  self.worker.name)
@@ -108,11 +113,15 @@ class Cascade:
         self.watcher.start()
         log.info("watching %d mount(s) for new files", len(watched))
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 600.0) -> None:
+        """Let running jobs finish their batch, then stop. (The scheduler's own waiting
+        shutdown holds its lock, which a finishing job may need to schedule the next one.)"""
         self.stopping.set()
         if self.watcher is not None:
             self.watcher.stop()
-        self.scheduler.shutdown(wait=True)
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
+        self.scheduler.shutdown(wait=False)
         with self.store.session() as session:
             for mount in self.settings.mounts:
                 leases.release(session, f"crawl:{mount.name}", self.worker.name)
@@ -138,6 +147,12 @@ class Cascade:
     # --- jobs --------------------------------------------------------------------------------
     def recorded(self, name: str, job: Callable[[], str | None]) -> None:
         """Run ``job`` and record its run in the store; a failure is logged, never raised."""
+        if self.stopping.is_set():
+            return
+        with self._job():
+            self._recorded(name, job)
+
+    def _recorded(self, name: str, job: Callable[[], str | None]) -> None:
         with self.store.session() as session:
             run_id = progress.start_run(session, name, self.worker.name)
         status, detail = "ok", None
@@ -170,8 +185,21 @@ class Cascade:
         return (f"{result.seen} files: {result.new} new, {result.changed} changed, "
                 f"{result.moved} moved, {result.deleted} deleted; {requeued} re-queued")
 
+    @contextmanager
+    def _job(self) -> Iterator[None]:
+        with self._idle:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
     def kick(self) -> None:
         """Run ``process`` now (it is skipped if it is already running)."""
+        if self.stopping.is_set():
+            return
         job = self.scheduler.get_job("process")
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
@@ -180,6 +208,12 @@ class Cascade:
         return not self.stopping.is_set() and in_window(self.settings.jobs.window)
 
     def process(self) -> None:
+        if self.stopping.is_set():
+            return
+        with self._job():
+            self._process()
+
+    def _process(self) -> None:
         threads = max(1, self.settings.jobs.workers)
         if threads == 1:
             self._drain()
@@ -198,11 +232,16 @@ class Cascade:
     def schedule_clustering(self) -> None:
         """After new faces, update the owners' persons once things are quiet (debounced: the
         first new faces start the countdown; later ones join the same run)."""
+        if self.stopping.is_set():
+            return  # start() schedules every user's clustering, so nothing is lost
         changed, self.worker.faces_changed = self.worker.faces_changed, set()
         if not changed:
             return
         with self.store.reading() as session:
             users = {u for m in changed for u in accounts.owners_of(session, m)}
+        self._schedule_clustering(users)
+
+    def _schedule_clustering(self, users: set[str]) -> None:
         when = datetime.now(UTC) + timedelta(seconds=self.settings.persons.debounce)
         for user in sorted(users):
             job_id = f"cluster:{user}"

@@ -20,16 +20,6 @@ from recognize.store.photos import FoundFile
 log = get_logger(__name__)
 
 
-def default_stages() -> list[str]:
-    """The stages a new photo is queued for (those of the configured pipeline)."""
-    try:
-        from recognize.jobs.stages import pipeline
-    except ImportError as exc:  # the pipeline cannot load: queue at least the media stage
-        log.error("cannot load the stage pipeline (%s); queueing the media stage only", exc)
-        return ["media"]
-    return [s.name for s in pipeline()]
-
-
 def _is_photo(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return not name.startswith(".") and name.rpartition(".")[2].lower() in SUPPORTED_EXTENSIONS
@@ -40,8 +30,7 @@ def _under(rel: str, known: dict[str, photo_store.KnownFile]) -> dict[str, photo
     return {p: k for p, k in known.items() if p == rel or p.startswith(prefix)}
 
 
-def added(store: Store, mount_id: int, root: Path, rel: str,
-          stages: Sequence[str] | None = None) -> list[int]:
+def added(store: Store, mount_id: int, root: Path, rel: str, stages: Sequence[str]) -> list[int]:
     """A file or a folder appeared at ``rel``: index its photos (new or changed)."""
     target = root / rel
     if target.is_dir():
@@ -50,7 +39,6 @@ def added(store: Store, mount_id: int, root: Path, rel: str,
         found = [rel] if _is_photo(rel) and target.is_file() else []
     if not found:
         return []
-    stages = list(stages) if stages is not None else default_stages()
     files = []
     for path in found:
         st = (root / path).stat()
@@ -76,7 +64,7 @@ def removed(store: Store, mount_id: int, rel: str) -> int:
 
 
 def moved(store: Store, mount_id: int, old: str, new: str, root: Path,
-          stages: Sequence[str] | None = None) -> int:
+          stages: Sequence[str]) -> int:
     """``old`` became ``new`` inside one mount: the rows follow, keeping faces and tags."""
     with store.session() as session:
         known = photo_store.known_files(session, mount_id)

@@ -68,6 +68,7 @@ def faces_stage(settings: Settings) -> Stage:
 
     # the full identity names three weights; the store keeps a short digest of it
     version = "faces@" + hashlib.sha256(analyzer.version.encode()).hexdigest()[:16]
+    version += detector_suffix(settings)
 
     def compute(_ctx: Any, work: PhotoWork) -> Any:
         if work.media is None or work.media.pixels is None:
@@ -90,6 +91,19 @@ def faces_stage(settings: Settings) -> Stage:
         replace_faces(session, work.photo_id, faces)
 
     return Stage("faces", version, True, compute, save)
+
+
+def detector_suffix(settings: Settings) -> str:
+    """Part of the faces stage version: the detector settings, when not the defaults (so a
+    changed threshold re-runs the stage on every photo; default installs keep their version)."""
+    from recognize.config import FacesSettings
+
+    keys = ("min_score", "min_size_px", "min_size_fraction", "max_faces", "mirror")
+    now = {k: getattr(settings.faces, k) for k in keys}
+    default = {k: getattr(FacesSettings(), k) for k in keys}
+    if now == default:
+        return ""
+    return "+det@" + hashlib.sha256(repr(sorted(now.items())).encode()).hexdigest()[:8]
 
 
 def enabled_stages(settings: Settings) -> list[Stage]:

@@ -194,6 +194,9 @@ class Tag(Base):
 
 class PhotoTag(Base):
     __tablename__ = "photo_tags"
+    __table_args__ = (  # search and tag counts read (tag, photo, confidence) from the index only
+        Index("ix_photo_tags_search", "tag_id", "photo_id", "confidence"),
+    )
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
@@ -231,3 +234,16 @@ class State(Base):
     __tablename__ = "state"
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """A user's API token for scripts; only its sha256 is kept (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise it in lists
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -9,7 +9,7 @@ persons view never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +39,13 @@ def assign_faces(
     """The user says: these faces are ``person_id`` (and, when moved, not ``from_person``)."""
     if not face_ids:
         return
+    before = set(session.scalars(select(Face.person_id).where(Face.id.in_(face_ids))))
     session.execute(update(Face).where(Face.id.in_(face_ids))
                     .values(person_id=person_id, assigned_by="user"))
     if from_person is not None and from_person != person_id:
         _correct(session, face_ids, from_person, "cannot")
     _correct(session, face_ids, person_id, "must")
+    _sync_persons(session, {person_id, *before} - {None})
 
 
 def reject_faces(session: Session, face_ids: Sequence[int], person_id: int) -> None:
@@ -53,6 +55,7 @@ def reject_faces(session: Session, face_ids: Sequence[int], person_id: int) -> N
     session.execute(update(Face).where(Face.id.in_(face_ids), Face.person_id == person_id)
                     .values(person_id=None, assigned_by="user"))
     _correct(session, face_ids, person_id, "cannot")
+    _sync_persons(session, {person_id})
 
 
 def corrections(session: Session, face_ids: Sequence[int]) -> list[tuple[int, int, str]]:
@@ -145,20 +148,37 @@ def split_faces(session: Session, user_id: int, face_ids: Sequence[int], name: s
     return person
 
 
-def sync_person_tags(session: Session, user_id: int) -> None:
-    """Make the user's "person" tags exactly the named persons' photos."""
-    tags = select(Tag.id).where(Tag.kind == "person", Tag.user_id == user_id)
-    session.execute(delete(PhotoTag).where(PhotoTag.tag_id.in_(tags)))
+def _sync_persons(session: Session, person_ids: set[Any]) -> None:
+    """Bring the person tags of these persons' owners in step (only these persons)."""
+    owners: dict[int, set[int]] = {}
+    for pid, uid in session.execute(select(Person.id, Person.user_id)
+                                    .where(Person.id.in_(person_ids))).all():
+        owners.setdefault(uid, set()).add(pid)
+    for uid, pids in owners.items():
+        sync_person_tags(session, uid, pids)
+
+
+def sync_person_tags(session: Session, user_id: int,
+                     person_ids: Collection[int] | None = None) -> None:
+    """Make the user's "person" tags exactly the named persons' photos (all persons, or
+    only ``person_ids`` after a change that touched no name)."""
     named = {str(name): pid for name, pid in session.execute(select(Person.name, Person.id).where(
         Person.user_id == user_id, Person.deleted.is_(False), Person.name.is_not(None))).all()}
     existing = dict(session.execute(select(Tag.name, Tag.id).where(
         Tag.kind == "person", Tag.user_id == user_id)).all())
+    if person_ids is not None:
+        named = {n: p for n, p in named.items() if p in person_ids}
+        stale_tags = [existing[n] for n in named if n in existing]
+        session.execute(delete(PhotoTag).where(PhotoTag.tag_id.in_(stale_tags)))
+    else:
+        tags = select(Tag.id).where(Tag.kind == "person", Tag.user_id == user_id)
+        session.execute(delete(PhotoTag).where(PhotoTag.tag_id.in_(tags)))
     for name in set(named) - set(existing):
         tag = Tag(name=name, kind="person", user_id=user_id)
         session.add(tag)
         session.flush()
         existing[name] = tag.id
-    stale = [tid for n, tid in existing.items() if n not in named]
+    stale = [tid for n, tid in existing.items() if n not in named] if person_ids is None else []
     if stale:
         session.execute(delete(Tag).where(Tag.id.in_(stale)))
     for name, person_id in named.items():
@@ -274,3 +294,56 @@ def face_boxes(session: Session, user_id: int) -> dict[int, list[tuple[int, floa
 def set_covers(session: Session, covers: dict[int, int]) -> None:
     for person, face in covers.items():
         session.execute(update(Person).where(Person.id == person).values(cover_face_id=face))
+
+
+# --- what the API shows -------------------------------------------------------------------
+@dataclass(frozen=True)
+class FaceInfo:
+    id: int
+    photo_id: int
+    box: tuple[float, float, float, float]  # x, y, w, h as fractions of the photo
+    score: float
+    person_id: int | None
+    assigned_by: str | None
+
+
+def faces_info(
+    session: Session, mount_ids: Sequence[int], *, face_ids: Sequence[int] | None = None,
+    person_id: int | None = None, unassigned: bool = False, offset: int = 0,
+    limit: int | None = None,
+) -> tuple[int, list[FaceInfo]]:
+    """Faces in the user's mounts (by id, of a person, or in no person): (total, page)."""
+    query = (select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
+                    Face.person_id, Face.assigned_by)
+             .join(Photo, Photo.id == Face.photo_id).where(Photo.mount_id.in_(list(mount_ids))))
+    if face_ids is not None:
+        query = query.where(Face.id.in_(list(face_ids)))
+    if person_id is not None:
+        query = query.where(Face.person_id == person_id)
+    if unassigned:
+        query = query.where(Face.person_id.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Face.id).offset(offset).limit(limit))
+    return total, [FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+                   for r in rows]
+
+
+def covers(session: Session, person_ids: Sequence[int]) -> dict[int, FaceInfo]:
+    """Each person's cover face (chosen by clustering; else its best-scoring face)."""
+    rows = session.execute(
+        select(Person.id, Person.cover_face_id).where(Person.id.in_(list(person_ids)))).all()
+    chosen = {pid: fid for pid, fid in rows if fid is not None}
+    missing = [pid for pid, fid in rows if fid is None]
+    if missing:
+        best = session.execute(
+            select(Face.person_id, Face.id).where(Face.person_id.in_(missing))
+            .order_by(Face.person_id, Face.score.desc(), Face.id)).all()
+        for pid, fid in best:
+            if pid is not None:
+                chosen.setdefault(pid, fid)
+    faces = session.execute(
+        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
+               Face.person_id, Face.assigned_by).where(Face.id.in_(list(chosen.values())))).all()
+    by_id = {r[0]: FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+             for r in faces}
+    return {pid: by_id[fid] for pid, fid in chosen.items() if fid in by_id}

@@ -199,6 +199,9 @@ class PhotoFilter:
     country: str | None = None
     city: str | None = None
     status: str | None = None
+    tag_ids: Sequence[int] = ()  # every one of these tags
+    person_id: int | None = None  # a face of this person
+    place: str | None = None  # country, country code or city
 
 
 def list_photos(
@@ -220,6 +223,7 @@ def list_photos(
         query = query.where(func.lower(Photo.city) == flt.city.lower())
     if flt.status:
         query = query.where(Photo.status == flt.status)
+    query = _more_filters(query, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Photo.taken_at.desc().nulls_last(), Photo.id).offset(offset).limit(limit)
@@ -242,3 +246,25 @@ def tags_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[tuple[
     for r in rows:
         out[r.photo_id].append((r.name, r.kind, r.confidence))
     return out
+
+
+def _more_filters(query: Any, flt: PhotoFilter) -> Any:
+    from recognize.store.models import Face
+
+    for tag_id in flt.tag_ids:
+        query = query.where(Photo.id.in_(select(PhotoTag.photo_id).where(PhotoTag.tag_id == tag_id)))
+    if flt.person_id is not None:
+        query = query.where(Photo.id.in_(select(Face.photo_id).where(Face.person_id == flt.person_id)))
+    if flt.place:
+        place = flt.place.lower()
+        query = query.where((func.lower(Photo.country) == place)
+                            | (func.lower(Photo.country_code) == place)
+                            | (func.lower(Photo.city) == place))
+    return query
+
+
+def get_many(session: Session, photo_ids: Sequence[int]) -> dict[int, Photo]:
+    """Photos by id in one query (missing ids are absent)."""
+    if not photo_ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Photo).where(Photo.id.in_(list(photo_ids))))}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict
@@ -366,3 +366,128 @@ def hash_signature(session: Session, mount_ids: Sequence[int]) -> tuple[int, ...
 def photos_by_id(session: Session, ids: Sequence[int], names: Sequence[str] | None = None
                  ) -> list[PhotoRow]:
     return _rows(session, _named(select(*_PHOTO_COLS).where(Photo.id.in_(list(ids))), names))
+
+
+# --- Nextcloud-compatible endpoints: system tags and Recognize's faces ----------------------
+@dataclass(frozen=True)
+class SystemTag:
+    id: int
+    name: str
+    kind: str
+    own: bool  # the user's own tag (kind user or person), not a shared one
+
+
+@dataclass(frozen=True)
+class FaceEntry:
+    """One face of a person (or unassigned) with its photo, for ``recognize/<user>/faces``."""
+
+    photo: PhotoRow
+    face_id: int
+    person_id: int | None
+    box: tuple[float, float, float, float]  # x, y, w, h as fractions of the photo
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A face on a photo as Recognize reports it (``nc:face-detections``)."""
+
+    id: int
+    photo_id: int
+    box: tuple[float, float, float, float]
+    person_id: int | None
+    person_name: str | None
+
+
+def _seen_tag(user_id: int, mount_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Tags the user may see as system tags: their own, or shared ones on their photos."""
+    used = select(PhotoTag.tag_id).join(Photo, Photo.id == PhotoTag.photo_id).where(
+        _own(mount_ids), PhotoTag.tag_id == Tag.id).exists()
+    return or_(Tag.user_id == user_id, and_(Tag.user_id.is_(None), used))
+
+
+def system_tags(session: Session, user_id: int, mount_ids: Sequence[int],
+                tag_ids: Sequence[int] | None = None) -> list[SystemTag]:
+    """Every tag the user can see (all kinds), in one query."""
+    query = select(Tag.id, Tag.name, Tag.kind, Tag.user_id).where(_seen_tag(user_id, mount_ids))
+    if tag_ids is not None:
+        query = query.where(Tag.id.in_(list(tag_ids)))
+    return [SystemTag(r[0], r[1], r[2], r[3] is not None)
+            for r in session.execute(query.order_by(Tag.id))]
+
+
+def photo_system_tags(session: Session, photo_id: int, user_id: int) -> list[SystemTag]:
+    """The tags on one photo that the user can see (shared ones and their own)."""
+    rows = session.execute(
+        select(Tag.id, Tag.name, Tag.kind, Tag.user_id).join(PhotoTag, PhotoTag.tag_id == Tag.id)
+        .where(PhotoTag.photo_id == photo_id, or_(Tag.user_id.is_(None), Tag.user_id == user_id))
+        .order_by(Tag.id))
+    return [SystemTag(r[0], r[1], r[2], r[3] is not None) for r in rows]
+
+
+def own_photo(session: Session, photo_id: int, mount_ids: Sequence[int]) -> bool:
+    return session.scalar(select(Photo.id).where(Photo.id == photo_id, _own(mount_ids))) is not None
+
+
+def _face_entries(session: Session, query: Any) -> list[FaceEntry]:
+    return [_face_entry(r) for r in session.execute(query)]
+
+
+def _face_entry(r: Any) -> FaceEntry:
+    photo = PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6])
+    return FaceEntry(photo, r[6], r[7], (r[8], r[9], r[10], r[11]))
+
+
+def _face_query(mount_ids: Sequence[int]) -> Any:
+    return (select(*_PHOTO_COLS, Face.id, Face.person_id, Face.x, Face.y, Face.w, Face.h)
+            .join(Photo, Photo.id == Face.photo_id).where(_own(mount_ids))
+            .order_by(Face.id))
+
+
+def person_faces(session: Session, person_id: int, mount_ids: Sequence[int]) -> list[FaceEntry]:
+    return _face_entries(session, _face_query(mount_ids).where(Face.person_id == person_id))
+
+
+def unassigned_faces(session: Session, mount_ids: Sequence[int]) -> list[FaceEntry]:
+    return _face_entries(session, _face_query(mount_ids).where(Face.person_id.is_(None)))
+
+
+def face_entry(session: Session, face_id: int, mount_ids: Sequence[int]) -> FaceEntry | None:
+    found = _face_entries(session, _face_query(mount_ids).where(Face.id == face_id))
+    return found[0] if found else None
+
+
+def detections(session: Session, photo_ids: Sequence[int], user_id: int
+               ) -> dict[int, list[Detection]]:
+    """All faces on these photos, one query; faces of other users' persons are left out."""
+    out: dict[int, list[Detection]] = {p: [] for p in photo_ids}
+    rows = session.execute(
+        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.person_id,
+               Person.name)
+        .outerjoin(Person, Person.id == Face.person_id)
+        .where(Face.photo_id.in_(list(photo_ids)),
+               or_(Face.person_id.is_(None), Person.user_id == user_id))
+        .order_by(Face.photo_id, Face.id))
+    for r in rows:
+        out[r[1]].append(Detection(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7]))
+    return out
+
+
+def preview_faces(session: Session, user_id: int, mount_ids: Sequence[int]
+                  ) -> dict[int, FaceEntry]:
+    """Per person, the face to show as its cover: the one clustering chose, else Recognize's
+    rule (the largest face with a margin of half its size on every side, else the largest);
+    for all persons in one query."""
+    inside = and_(Face.x - Face.w * 0.5 > 0, Face.y - Face.h * 0.5 > 0,
+                  1 - (Face.x + Face.w) - Face.w * 0.5 > 0,
+                  1 - (Face.y + Face.h) - Face.h * 0.5 > 0)
+    rank = func.row_number().over(
+        partition_by=Face.person_id,
+        order_by=(case((Face.id == Person.cover_face_id, 0), else_=1), case((inside, 0), else_=1),
+                  Face.h.desc(), Face.w.desc(), Face.id))
+    ranked = (select(*_PHOTO_COLS, Face.id.label("fid"), Face.person_id.label("pid"),
+                     Face.x, Face.y, Face.w, Face.h, rank.label("rank"))
+              .join(Photo, Photo.id == Face.photo_id).join(Person, Person.id == Face.person_id)
+              .where(_own(mount_ids), Person.user_id == user_id, Person.deleted.is_(False))
+              .subquery())
+    rows = session.execute(select(*ranked.c[:12]).where(ranked.c.rank == 1))
+    return {r[7]: _face_entry(r) for r in rows}

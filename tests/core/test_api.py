@@ -96,9 +96,10 @@ def test_real_server_process(tmp_path: Path, password_hash: str) -> None:
     write_demo_photos(tmp_path / "photos")
     path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash)
     port = free_port()
+    log = (tmp_path / "server.log").open("w")  # a pipe nobody reads would fill and block
     proc = subprocess.Popen(
         [sys.executable, "-m", "recognize.cli", "--config", str(path), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
@@ -121,3 +122,4 @@ def test_real_server_process(tmp_path: Path, password_hash: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()

@@ -1,0 +1,161 @@
+"""``/api/v1/tags`` and a photo's tags: list with counts, user tags, add/remove per photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from recognize.api.common import (
+    ApiError,
+    body,
+    ctx,
+    field,
+    name_field,
+    own_photo,
+    page,
+    paging,
+    user_id,
+    user_mounts,
+)
+from recognize.store import tags as tag_store
+from recognize.store import views
+
+blueprint = Blueprint("tags", __name__)
+KINDS = ("classifier", "user", "place", "date", "camera", "person", "lens", "light", "time")
+
+
+def tag_json(t: tag_store.TagInfo) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "kind": t.kind, "synset": t.synset,
+            "parent": t.parent, "editable": t.user_tag, "photos": t.photos}
+
+
+def _one(uid: int, tag_id: int) -> dict[str, Any]:
+    _, store = ctx()
+    with store.reading() as session:
+        _, rows = tag_store.list_tags(session, uid, list(user_mounts().values()), tag_id=tag_id)
+        if not rows:
+            tag = tag_store.get_tag(session, uid, tag_id)  # visible but no photo of the user's
+            return {"id": tag.id, "name": tag.name, "kind": tag.kind, "synset": tag.synset,
+                    "parent": None, "editable": tag.user_id == uid, "photos": 0}
+    return tag_json(rows[0])
+
+
+@blueprint.get("/tags")
+def list_tags() -> Any:
+    _, store = ctx()
+    uid = user_id()
+    kind = request.args.get("kind") or None
+    offset, limit = paging()
+    with store.reading() as session:
+        total, rows = tag_store.list_tags(
+            session, uid, list(user_mounts().values()), kind=kind,
+            prefix=request.args.get("q") or None, offset=offset, limit=limit)
+    return page(total, offset, limit, [tag_json(t) for t in rows])
+
+
+@blueprint.post("/tags")
+def create_tag() -> Any:
+    _, store = ctx()
+    uid = user_id()
+    name = name_field(body())
+    with store.session() as session:
+        tag_id = views.create_user_tag(session, uid, name)
+    return jsonify(_one(uid, tag_id)), 201
+
+
+@blueprint.get("/tags/<int:tag_id>")
+def get_tag(tag_id: int) -> Any:
+    return jsonify(_one(user_id(), tag_id))
+
+
+def _editable(uid: int, tag_id: int) -> None:
+    _, store = ctx()
+    with store.reading() as session:
+        tag = tag_store.get_tag(session, uid, tag_id)
+        if tag.kind not in tag_store.USER_KINDS or tag.user_id != uid:
+            raise ApiError(403, f"tag {tag.name!r} is a {tag.kind} tag: only user tags can be "
+                                "renamed or deleted", "forbidden")
+
+
+@blueprint.patch("/tags/<int:tag_id>")
+def rename_tag(tag_id: int) -> Any:
+    _, store = ctx()
+    uid = user_id()
+    name = name_field(body())
+    _editable(uid, tag_id)
+    with store.session() as session:
+        views.rename_user_tag(session, uid, tag_id, name)
+    return jsonify(_one(uid, tag_id))
+
+
+@blueprint.delete("/tags/<int:tag_id>")
+def delete_tag(tag_id: int) -> Any:
+    _, store = ctx()
+    uid = user_id()
+    _editable(uid, tag_id)
+    with store.session() as session:
+        views.delete_user_tag(session, uid, tag_id)
+    return "", 204
+
+
+@blueprint.get("/photos/<int:photo_id>/tags")
+def photo_tags(photo_id: int) -> Any:
+    _, store = ctx()
+    uid = user_id()
+    own_photo(photo_id)
+    with store.reading() as session:
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, uid)})
+
+
+@blueprint.post("/photos/<int:photo_id>/tags")
+def add_photo_tag(photo_id: int) -> Any:
+    """Body: ``tag_id`` or ``name`` (a user tag, created when missing), ``confidence``
+    (0-1, default 1), ``source`` (default "user")."""
+    _, store = ctx()
+    uid = user_id()
+    own_photo(photo_id)
+    data = body()
+    confidence = float(field(data, "confidence", (int, float), required=False, default=1.0))
+    if not 0.0 <= confidence <= 1.0:
+        raise ApiError(400, "'confidence' must be between 0 and 1")
+    source = field(data, "source", str, required=False, default="user")
+    if not 0 < len(source) <= 64:
+        raise ApiError(400, "'source' must be 1-64 characters")
+    with store.session() as session:
+        tag_id = _tag_for(session, uid, data)
+        tag = tag_store.get_tag(session, uid, tag_id)
+        if tag.kind not in tag_store.ASSIGNABLE_KINDS:
+            raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
+                           "forbidden")
+        tag_store.put_tag(session, photo_id, tag_id, source, confidence)
+    with store.reading() as session:
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, uid)}), 201
+
+
+def _tag_for(session: Any, uid: int, data: dict[str, Any]) -> int:
+    tag_id = field(data, "tag_id", int, required=False)
+    if tag_id is not None:
+        return int(tag_id)
+    name = name_field(data, required=False)
+    if name is None:
+        raise ApiError(400, "give 'tag_id' or 'name'")
+    for found in views.tag_list(session, uid, []):
+        if found.name == name and found.kind == "user":
+            return int(found.key)
+    return views.create_user_tag(session, uid, name)
+
+
+@blueprint.delete("/photos/<int:photo_id>/tags/<int:tag_id>")
+def remove_photo_tag(photo_id: int, tag_id: int) -> Any:
+    _, store = ctx()
+    uid = user_id()
+    own_photo(photo_id)
+    with store.session() as session:
+        tag = tag_store.get_tag(session, uid, tag_id)
+        if tag.kind not in tag_store.ASSIGNABLE_KINDS:
+            raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
+                           "forbidden")
+        if not tag_store.take_tag(session, photo_id, tag_id):
+            raise ApiError(404, f"photo {photo_id} has no tag {tag_id}", "not_found")
+    return "", 204

@@ -1,0 +1,113 @@
+"""Search and tags on real classifier output (ImageNet photos), dates, places, cameras."""
+
+from __future__ import annotations
+
+from tests.api.conftest import ALICE, BOB
+
+
+def _names(data: dict) -> list[str]:
+    return [item["name"] for item in data["items"]]
+
+
+def test_dog_finds_the_dog_breeds_the_classifier_tagged(client) -> None:
+    data = client.get("/api/v1/search?q=dog", headers=ALICE).json
+    names = _names(data)
+    assert "n02099712_Labrador_retriever.jpg" in names and "n02106166_Border_collie.jpg" in names
+    assert not any("bulbul" in n or "volcano" in n for n in names)
+    scores = [i["score"] for i in data["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert any("Labrador" in m or "Border collie" in m for m in data["terms"][0]["matches"])
+
+
+def test_hypernyms_phrases_plurals_and_and(client) -> None:
+    animals = _names(client.get("/api/v1/search?q=animal", headers=ALICE).json)
+    assert "n01560419_bulbul.jpg" in animals and "n02111277_Newfoundland.jpg" in animals
+    phrase = client.get("/api/v1/search?q=labrador retriever", headers=ALICE).json
+    assert _names(phrase) == ["n02099712_Labrador_retriever.jpg"]
+    assert phrase["terms"][0]["text"] == "labrador retriever"
+    assert set(_names(client.get("/api/v1/search?q=dogs", headers=ALICE).json)) \
+        == set(_names(client.get("/api/v1/search?q=dog", headers=ALICE).json))
+    both = client.get("/api/v1/search?q=dog bird", headers=ALICE).json
+    assert both["total"] == 0 and not both["unknown"]
+
+
+def test_dates_places_cameras(client) -> None:
+    def names(q: str) -> list[str]:
+        return _names(client.get(f"/api/v1/search?q={q}", headers=ALICE).json)
+
+    assert names("2020") == ["lake.jpg"]
+    assert names("august 2020") == ["lake.jpg"] == names("2020-08") == names("aug")
+    assert names("zermatt") == ["lake.jpg"] == names("switzerland 2020")
+    assert names("nikon") == ["lake.jpg"]
+    assert names("london")
+
+
+def test_unknown_terms_give_an_empty_result(client) -> None:
+    data = client.get("/api/v1/search?q=dog qwertyuiop", headers=ALICE).json
+    assert data["unknown"] == ["qwertyuiop"] and data["total"] == 0 and data["items"] == []
+    assert client.get("/api/v1/search?q=", headers=ALICE).status_code == 400
+    assert client.get("/api/v1/search?q=dog", headers=BOB).json["total"] == 0
+
+
+def test_search_function_for_dav() -> None:
+    import inspect
+
+    from recognize.jobs.search import search_photos
+
+    assert list(inspect.signature(search_photos).parameters)[:4] == [
+        "settings", "store", "user", "query"]
+
+
+def test_tag_list_counts_and_kinds(client) -> None:
+    data = client.get("/api/v1/tags?limit=1000", headers=ALICE).json
+    by_name = {t["name"]: t for t in data["items"]}
+    assert by_name["dog"]["photos"] >= 2 and by_name["dog"]["kind"] == "classifier"
+    assert by_name["dog"]["synset"] == "n02084071" and by_name["dog"]["parent"] == "animal"
+    assert data["total"] == len(data["items"])
+    dates = client.get("/api/v1/tags?kind=date", headers=ALICE).json["items"]
+    assert dates and all(t["kind"] == "date" for t in dates)
+    assert client.get("/api/v1/tags?q=do", headers=ALICE).json["items"][0]["name"].lower() \
+        .startswith("do")
+    assert client.get("/api/v1/tags", headers=BOB).json["total"] == 0
+    one = client.get(f"/api/v1/tags/{by_name['dog']['id']}", headers=ALICE).json
+    assert one["name"] == "dog"
+
+
+def test_user_tags_and_read_only_kinds(client) -> None:
+    created = client.post("/api/v1/tags", json={"name": "holiday"}, headers=ALICE)
+    assert created.status_code == 201 and created.json["editable"] is True
+    tag_id = created.json["id"]
+    assert client.post("/api/v1/tags", json={"name": "holiday"}, headers=ALICE).status_code == 409
+    renamed = client.patch(f"/api/v1/tags/{tag_id}", json={"name": "summer"}, headers=ALICE)
+    assert renamed.status_code == 200 and renamed.json["name"] == "summer"
+    dog = client.get("/api/v1/tags?q=dog&kind=classifier", headers=ALICE).json["items"][0]
+    refused = client.patch(f"/api/v1/tags/{dog['id']}", json={"name": "x"}, headers=ALICE)
+    assert refused.status_code == 403 and "classifier" in refused.json["error"]["message"]
+    assert client.delete(f"/api/v1/tags/{dog['id']}", headers=ALICE).status_code == 403
+    assert client.delete(f"/api/v1/tags/{tag_id}", headers=BOB).status_code == 404
+    assert client.delete(f"/api/v1/tags/{tag_id}", headers=ALICE).status_code == 204
+    assert client.get(f"/api/v1/tags/{tag_id}", headers=ALICE).status_code == 404
+    assert client.post("/api/v1/tags", json={"name": ""}, headers=ALICE).status_code == 400
+
+
+def test_photo_tags_add_remove_and_search_them(client) -> None:
+    volcano = client.get("/api/v1/search?q=volcano", headers=ALICE).json["items"][0]["id"]
+    added = client.post(f"/api/v1/photos/{volcano}/tags",
+                        json={"name": "iceland trip", "confidence": 0.7, "source": "script"},
+                        headers=ALICE)
+    assert added.status_code == 201
+    mine = next(t for t in added.json["items"] if t["name"] == "iceland trip")
+    assert mine["confidence"] == 0.7 and mine["source"] == "script" and mine["kind"] == "user"
+    found = client.get("/api/v1/search?q=iceland trip", headers=ALICE).json
+    assert [i["id"] for i in found["items"]] == [volcano]
+    assert client.get(f"/api/v1/photos?tag={mine['id']}", headers=ALICE).json["total"] == 1
+    year = client.get("/api/v1/tags?kind=date", headers=ALICE).json["items"][0]["id"]
+    assert client.post(f"/api/v1/photos/{volcano}/tags", json={"tag_id": year},
+                       headers=ALICE).status_code == 403
+    assert client.post(f"/api/v1/photos/{volcano}/tags", json={"name": "x", "confidence": 2},
+                       headers=ALICE).status_code == 400
+    gone = client.delete(f"/api/v1/photos/{volcano}/tags/{mine['id']}", headers=ALICE)
+    assert gone.status_code == 204
+    assert client.delete(f"/api/v1/photos/{volcano}/tags/{mine['id']}",
+                         headers=ALICE).status_code == 404
+    assert client.get(f"/api/v1/photos/{volcano}/tags", headers=BOB).status_code == 404
