@@ -318,8 +318,9 @@ def test_watcher_picks_up_new_files_at_once(tmp_path: Path, password_hash: str) 
     write_demo_photos(photos / "first")
     path = write_config(tmp_path, {"demo": photos}, password_hash, tags={"enabled": False},
                         faces={"enabled": False})
-    import tomli_w
     import tomllib
+
+    import tomli_w
 
     data = tomllib.loads(path.read_text())
     data["mounts"][0].update(watch=True, schedule="1d")  # no crawl would come soon
