@@ -350,3 +350,36 @@ def test_watcher_picks_up_new_files_at_once(tmp_path: Path, password_hash: str) 
         assert crawls == 1  # only the start-up crawl ran
     finally:
         cascade.stop()
+
+
+def test_a_photo_that_takes_too_long_is_recorded_as_failed(tmp_path: Path,
+                                                          password_hash: str) -> None:
+    from recognize.jobs.stages import MEDIA, Stage
+    from recognize.jobs.worker import Worker
+
+    photos = tmp_path / "photos"
+    write_demo_photos(photos)
+    path = write_config(tmp_path, {"demo": photos}, password_hash,
+                        jobs={"photo_timeout": 1, "max_attempts": 2, "retry_backoff": 0})
+    settings = config_mod.load(path)
+    store = open_store(settings)
+
+    def slow_on_the_lake(_ctx: object, work: object) -> None:
+        if getattr(work, "path", "").endswith("lake.jpg"):
+            time.sleep(3)  # a decoder stuck on one file
+
+    stuck = Stage("stuck", "stuck@1", False, slow_on_the_lake, lambda *_: None)
+    worker = Worker(settings, store, [MEDIA, stuck])
+    try:
+        from recognize.jobs.scan import scan
+
+        started = time.monotonic()
+        report = scan(settings, store, worker=worker)
+        elapsed = time.monotonic() - started
+    finally:
+        worker.close()
+    db = sqlite3.connect(settings.store.data_dir / "recognize.db")
+    rows = dict(db.execute("SELECT path, status || ':' || coalesce(error, '') FROM photos"))
+    assert rows["lake.jpg"] == "failed:timed out after 1 s"
+    assert all(v == "ok:" for k, v in rows.items() if k != "lake.jpg")
+    assert report.counters.photos >= 5 and elapsed < 30
