@@ -26,6 +26,7 @@ system-deps-test:
 	@bash packaging/apt-install.sh $(APT_TEST)
 
 $(VENV)/.installed: pyproject.toml models/requirements-nodeps.txt
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || bash packaging/apt-install.sh python3-venv
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[test]'
