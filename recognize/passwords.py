@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import threading
 import time
 
@@ -53,3 +54,14 @@ class VerifiedCache:
                 self._seen.clear()
             self._seen[digest] = now + self.ttl
         return True
+
+
+def basic_allowed(allow_over_http: bool, scheme: str, remote_addr: str) -> bool:
+    """Basic authentication sends the password itself: only over TLS, from this machine
+    (e.g. a TLS reverse proxy on the same host), or where the config allows plain HTTP."""
+    if scheme == "https" or allow_over_http:
+        return True
+    try:
+        return ipaddress.ip_address(remote_addr).is_loopback
+    except ValueError:
+        return False

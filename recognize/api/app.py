@@ -53,7 +53,7 @@ def _authentication(app: Flask, settings: Settings, store: Store) -> None:
         if request.path in PUBLIC:
             return None
         header = request.headers.get("Authorization")
-        user = (auth.basic(header, request.remote_addr or "?")
+        user = (auth.basic(header, request.remote_addr or "?", request.scheme)
                 or bearer_user(store, names, header))
         if user is None:
             response, status = error_response(401, "unauthorized", "authentication required")

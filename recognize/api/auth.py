@@ -6,7 +6,7 @@ import base64
 
 from recognize.config import Settings
 from recognize.log import get_logger
-from recognize.passwords import VerifiedCache
+from recognize.passwords import VerifiedCache, basic_allowed
 from recognize.store import Store, tokens
 
 log = get_logger(__name__)
@@ -14,6 +14,7 @@ log = get_logger(__name__)
 
 class Authenticator:
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.hashes = {u.name: u.password_hash.get_secret_value() for u in settings.users}
         self.cache = VerifiedCache()
 
@@ -24,9 +25,13 @@ class Authenticator:
             log.warning("failed login for user %r from %s", user, remote)
         return ok
 
-    def basic(self, header: str | None, remote: str = "?") -> str | None:
-        """The user name when the ``Authorization: Basic`` header is valid, else None."""
+    def basic(self, header: str | None, remote: str = "?", scheme: str = "http") -> str | None:
+        """The user name when the ``Authorization: Basic`` header is valid (and Basic is
+        allowed on this connection: see ``server.allow_basic_over_http``), else None."""
         if not header or not header.lower().startswith("basic "):
+            return None
+        if not basic_allowed(self.settings.server.allow_basic_over_http, scheme, remote):
+            log.warning("refused Basic authentication over plain HTTP from %s", remote)
             return None
         try:
             user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")

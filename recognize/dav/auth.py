@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 from typing import Any
 
 from wsgidav.dc.base_dc import BaseDomainController
 from wsgidav.http_authenticator import HTTPAuthenticator
 
+from recognize import passwords
 from recognize.config import Settings
 from recognize.log import get_logger
 from recognize.passwords import VerifiedCache
@@ -28,14 +28,9 @@ REALM = "recognize"
 
 
 def basic_allowed(settings: Settings, environ: dict[str, Any]) -> bool:
-    if environ.get("wsgi.url_scheme") == "https":
-        return True
-    if settings.server.allow_basic_over_http:
-        return True
-    try:
-        return ipaddress.ip_address(environ.get("REMOTE_ADDR", "")).is_loopback
-    except ValueError:
-        return False
+    return passwords.basic_allowed(settings.server.allow_basic_over_http,
+                                   environ.get("wsgi.url_scheme", "http"),
+                                   environ.get("REMOTE_ADDR", ""))
 
 
 def digest_ha1s(settings: Settings) -> dict[str, str]:

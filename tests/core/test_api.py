@@ -123,3 +123,16 @@ def test_real_server_process(tmp_path: Path, password_hash: str) -> None:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def test_basic_over_plain_http_only_from_this_machine(client, indexed) -> None:
+    _, settings, _ = indexed
+    remote = {"REMOTE_ADDR": "192.0.2.7"}  # TEST-NET: never contacted, only named
+    assert client.get("/api/v1/photos", headers=AUTH, environ_base=remote).status_code == 401
+    assert client.get("/api/v1/photos", headers=AUTH, environ_base=remote,
+                      base_url="https://localhost").status_code == 200
+    settings.server.allow_basic_over_http = True
+    try:
+        assert client.get("/api/v1/photos", headers=AUTH, environ_base=remote).status_code == 200
+    finally:
+        settings.server.allow_basic_over_http = False
