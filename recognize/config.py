@@ -171,6 +171,7 @@ class MediaSettings(Section):
 class InferenceSettings(Section):
     device: Literal["CPU", "GPU", "AUTO"] = "CPU"
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"
+    cache_dir: str = ""
 
 
 class FacesSettings(Section):
@@ -245,6 +246,11 @@ class Settings(BaseSettings):
         return env_settings, init_settings
 
     # --- derived values -------------------------------------------------------------
+    def models_dir(self) -> Path:
+        """Where converted models and the WordNet tables are cached."""
+        cache = self.inference.cache_dir
+        return Path(cache).expanduser() if cache else self.store.data_dir / "models"
+
     def database_url(self) -> str:
         url = self.store.url.get_secret_value()
         return url or f"sqlite:///{self.store.data_dir / 'recognize.db'}"
@@ -368,6 +374,10 @@ def load(path: Path | str | None = None, *, environ: dict[str, str] | None = Non
 
 
 def _resolve_relative(data: dict[str, Any], base: Path) -> None:
+    inference = data.get("inference")
+    if isinstance(inference, dict) and isinstance(inference.get("cache_dir"), str) \
+            and inference["cache_dir"]:
+        inference["cache_dir"] = str((base / Path(inference["cache_dir"]).expanduser()).resolve())
     store = data.setdefault("store", {})
     if isinstance(store, dict) and isinstance(store.get("data_dir", "var"), str):
         store["data_dir"] = str((base / Path(store.get("data_dir", "var")).expanduser()).resolve())

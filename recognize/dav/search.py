@@ -8,7 +8,6 @@ dates, cameras; every word must match. Entries behave as in ``tags/``: read-only
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -84,7 +83,7 @@ def expander(backend: Any) -> Expand | None:
     are no classifier tags to expand into, and building it would stall this request.
     """
     settings = backend.settings
-    models = Path(settings.store.data_dir) / "models"
+    models = settings.models_dir()
     if not settings.tags.enabled or not (models / TABLE_FILE).is_file():
         return None
     try:

@@ -35,7 +35,7 @@ from recognize.store import Store, accounts, leases, progress
 from recognize.store.models import Mount
 
 log = get_logger(__name__)
-PROCESS_EVERY_S = 3
+PROCESS_EVERY_S = 1
 
 
 def in_window(window: str, now: datetime | None = None) -> bool:

@@ -21,7 +21,7 @@ def runtime(settings: Settings) -> Runtime:
         device=settings.inference.device,
         threads=settings.jobs.threads,
         precision=settings.inference.precision,
-        cache_dir=settings.store.data_dir / "models",
+        cache_dir=settings.models_dir(),
     )
 
 
@@ -33,7 +33,7 @@ def tags_stage(settings: Settings) -> Stage:
 
     classifier = load_classifier(settings.tags.model, runtime(settings))
     rules_path = Path(settings.tags.rules) if settings.tags.rules else DEFAULT_RULES
-    rules = load_tag_rules(load_class_table(settings.store.data_dir / "models"), rules_path)
+    rules = load_tag_rules(load_class_table(settings.models_dir()), rules_path)
     rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
     source = f"classifier:{classifier.version}"
 

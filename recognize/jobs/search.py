@@ -81,7 +81,7 @@ def word_index(models_dir: Path) -> WordIndex | None:
 def search_photos(settings: Settings, store: Store, user: str, query: str, *,
                   offset: int = 0, limit: int | None = None) -> search_store.SearchResult:
     """Photos of ``user`` matching ``query`` (ids ranked best first; see store.search)."""
-    index = word_index(settings.store.data_dir / "models") if settings.tags.enabled else None
+    index = word_index(settings.models_dir()) if settings.tags.enabled else None
     with store.reading() as session:
         uid = accounts.user_id(session, user)
         mounts = [m.id for m in accounts.mounts_of(session, user)]
