@@ -55,6 +55,9 @@ class Root(VirtualCollection):
         return digest("root", self.ctx.user, *(m.get_etag() for m in self.get_member_list()))
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "PROPFIND", "OPTIONS"})
+
+
 class RecognizeProvider(DAVProvider):
     """One provider at ``/`` (under the ``/dav`` mount path) serving every user's tree."""
 
@@ -71,6 +74,15 @@ class RecognizeProvider(DAVProvider):
         return context(self.backend, environ)
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
+        """Resolve ``path``; for reading requests once per request (wsgidav asks twice)."""
+        if environ.get("REQUEST_METHOD") not in READ_METHODS:
+            return self._resolve(path, environ)
+        cache = environ.setdefault("recognize.dav.resolved", {})
+        if path not in cache:
+            cache[path] = self._resolve(path, environ)
+        return cache[path]
+
+    def _resolve(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         self._count_get_resource_inst += 1
         ctx = self.context(environ)
         parts = [p for p in path.split("/") if p]
