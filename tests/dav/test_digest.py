@@ -6,12 +6,12 @@ import hashlib
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import tomli_w
-import tomllib
 
 from recognize.demo import write_demo_photos
 from tests.conftest import TEST_PASSWORD, free_port, write_config
