@@ -22,7 +22,8 @@ from recognize.log import get_logger
 
 log = get_logger(__name__)
 
-MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
+# models/manifest.toml, shipped inside the package through the recognize/data symlink
+MANIFEST = Path(__file__).parents[1] / "data" / "manifest.toml"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from typing import Any
 from recognize.errors import ConfigError
 from recognize.inference.wordnet_table import ClassTable
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "config" / "tag_rules.toml"
+# config/tag_rules.toml, shipped inside the package through the recognize/data symlink
+DEFAULT_RULES = Path(__file__).parents[1] / "data" / "tag_rules.toml"
 _SECTIONS = {"defaults", "thresholds", "aliases", "categories", "blocklist"}
 _DEFAULTS = {"threshold": 0.3, "group_threshold": 0.5, "top_k": 10, "hypernyms": True}
 _CATEGORY_KEYS = {"classes", "synsets", "threshold", "parent"}
