@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
 import os
@@ -86,6 +87,22 @@ class Props:
 
     def extra_property_value(self, name: str) -> Any:
         return None
+
+
+class EmptyBody:
+    """A non-collection with no bytes of its own (a system tag, a name being uploaded)."""
+
+    def get_content_length(self) -> int:
+        return 0
+
+    def get_content_type(self) -> str:
+        return "application/octet-stream"
+
+    def get_content(self) -> Any:
+        return io.BytesIO(b"")
+
+    def support_ranges(self) -> bool:
+        return False
 
 
 class VirtualCollection(Props, DAVCollection):

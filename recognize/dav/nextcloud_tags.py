@@ -28,7 +28,7 @@ from wsgidav.dav_error import (
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from recognize.dav.base import NS_OC, Props, VirtualCollection, digest, forbid
+from recognize.dav.base import NS_OC, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
 from recognize.errors import Conflict
 from recognize.store import views
@@ -53,7 +53,7 @@ def _tag_id(name: str) -> int | None:
     return int(name) if name.isdigit() and len(name) < 12 else None
 
 
-class SystemTagNode(Props, DAVNonCollection):
+class SystemTagNode(EmptyBody, Props, DAVNonCollection):
     """One tag (``systemtags/<id>``, or a mapping ``…/files/<fileid>/<id>``): no content."""
 
     def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext,
@@ -83,23 +83,11 @@ class SystemTagNode(Props, DAVNonCollection):
     def support_etag(self) -> bool:
         return True
 
-    def get_content_length(self) -> int:
-        return 0
-
-    def get_content_type(self) -> str:
-        return "application/octet-stream"
-
-    def get_content(self) -> Any:
-        return io.BytesIO(b"")
-
     def get_last_modified(self) -> None:
         return None
 
     def get_creation_date(self) -> None:
         return None
-
-    def support_ranges(self) -> bool:
-        return False
 
     def handle_move(self, dest_path: str) -> bool:
         raise forbid("tags cannot be moved (PROPPATCH oc:display-name renames)")

@@ -6,7 +6,6 @@ crawl computes it); a body that is no known photo is refused with 409.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +15,14 @@ from wsgidav.dav_error import HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 
 from recognize.dav import names
-from recognize.dav.base import PhotoFile, PhotoFolder, Props, VirtualCollection, forbid
+from recognize.dav.base import (
+    EmptyBody,
+    PhotoFile,
+    PhotoFolder,
+    Props,
+    VirtualCollection,
+    forbid,
+)
 from recognize.errors import Conflict
 from recognize.store import views
 from recognize.store.views import Group, PhotoRow, Stat
@@ -113,7 +119,7 @@ class TagFolder(PhotoFolder):
         return PendingUpload(self.child_path(name), self.environ, self, name)
 
 
-class PendingUpload(Props, DAVNonCollection):
+class PendingUpload(EmptyBody, Props, DAVNonCollection):
     """A name in a tag folder being PUT (or LOCKed) before it is known which photo it is."""
 
     def __init__(self, path: str, environ: dict[str, Any], folder: TagFolder, name: str):
@@ -122,22 +128,10 @@ class PendingUpload(Props, DAVNonCollection):
         self.folder = folder
         self.name = name
 
-    def get_content_length(self) -> int:
-        return 0
-
-    def get_content_type(self) -> str:
-        return "application/octet-stream"
-
-    def get_content(self) -> Any:
-        return io.BytesIO(b"")
-
     def get_etag(self) -> None:
         return None
 
     def support_etag(self) -> bool:
-        return False
-
-    def support_ranges(self) -> bool:
         return False
 
     def begin_write(self, *, content_type: str | None = None) -> Any:
