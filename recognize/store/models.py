@@ -74,6 +74,7 @@ class Photo(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mount_id: Mapped[int] = mapped_column(ForeignKey("mounts.id", ondelete="CASCADE"))
     path: Mapped[str] = mapped_column(Text)  # relative to the mount, '/' separated
+    name: Mapped[str] = mapped_column(String(255), index=True, server_default="")  # file name
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     fingerprint: Mapped[str] = mapped_column(String(40))  # hash of size + head + tail

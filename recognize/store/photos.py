@@ -29,6 +29,11 @@ class FoundFile:
     fingerprint: str
 
 
+def file_name(path: str) -> str:
+    """The last part of a '/'-separated path: what folders show and lookups match."""
+    return path.rsplit("/", 1)[-1][:255]
+
+
 def known_files(session: Session, mount_id: int) -> dict[str, KnownFile]:
     rows = session.execute(
         select(Photo.path, Photo.id, Photo.size, Photo.mtime_ns, Photo.fingerprint).where(
@@ -60,6 +65,7 @@ def add_files(
         Photo(
             mount_id=mount_id,
             path=f.path,
+            name=file_name(f.path),
             size=f.size,
             mtime_ns=f.mtime_ns,
             fingerprint=f.fingerprint,
@@ -93,7 +99,9 @@ def update_changed(
 def move(session: Session, photo_id: int, new: FoundFile) -> None:
     """Same content, new path: the row (and so its faces and tags) is kept."""
     session.execute(
-        update(Photo).where(Photo.id == photo_id).values(path=new.path, mtime_ns=new.mtime_ns)
+        update(Photo)
+        .where(Photo.id == photo_id)
+        .values(path=new.path, name=file_name(new.path), mtime_ns=new.mtime_ns)
     )
 
 

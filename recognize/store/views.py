@@ -74,12 +74,10 @@ def _stat(row: Any, offset: int = 0) -> Stat:
 
 
 def _named(query: Any, names: Sequence[str] | None) -> Any:
-    """Keep photos whose file name is one of ``names`` (an indexed-free but cheap filter)."""
+    """Keep photos whose file name is one of ``names`` (the indexed ``name`` column)."""
     if names is None:
         return query
-    return query.where(
-        or_(Photo.path.in_(names), *[Photo.path.endswith("/" + n, autoescape=True) for n in names])
-    )
+    return query.where(Photo.name.in_(list(names)))
 
 
 def _rows(session: Session, query: Any) -> list[PhotoRow]:
