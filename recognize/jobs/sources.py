@@ -12,7 +12,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -23,6 +23,7 @@ from defusedxml import ElementTree
 
 from recognize.config import MountSettings
 from recognize.errors import MediaError, RecognizeError
+from recognize.jobs import crawl
 from recognize.jobs.crawl import Stat, fingerprint, walk
 from recognize.log import get_logger
 
@@ -35,10 +36,8 @@ PROPFIND_BODY = (
 )
 
 
-class Source(Protocol):
-    def list(self) -> Iterable[Stat]: ...
-
-    def fingerprint(self, stat: Stat) -> str: ...
+class Source(crawl.Source, Protocol):
+    """What the crawl needs, and a local path to decode for the worker."""
 
     def local(self, path: str) -> AbstractContextManager[Path]: ...
 
