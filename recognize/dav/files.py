@@ -75,10 +75,8 @@ class _Mounted(Props):
             raise forbid(f"mount {self.mount.name!r} is read-only")
 
     def _notify_added(self, dest_path: str) -> None:
-        res: Any = self
         mount, rel, _ = file_path(self.ctx, dest_path)
         notify.added(self.ctx.backend.store, mount.id, mount.root, rel, _stages(self.ctx))
-        del res
 
     def _notify_move(self, dest_path: str) -> None:
         mount, rel, _ = file_path(self.ctx, dest_path)
@@ -88,6 +86,15 @@ class _Mounted(Props):
         else:
             notify.removed(store, self.mount.id, self.rel)
             notify.added(store, mount.id, mount.root, rel, _stages(self.ctx))
+
+    def move_recursive(self, dest_path: str) -> None:
+        super().move_recursive(dest_path)  # type: ignore[misc]
+        self._notify_move(dest_path)
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        self._writable()
+        return bool(super().set_last_modified(  # type: ignore[misc]
+            dest_path, time_stamp, dry_run=dry_run))
 
     def _target_check(self, dest_path: str) -> None:
         if not dest_path.startswith("/files/"):
@@ -141,13 +148,6 @@ class MountFile(_Mounted, FileResource):
         super().copy_move_single(dest_path, is_move=is_move)
         self._notify_added(dest_path)
 
-    def move_recursive(self, dest_path: str) -> None:
-        super().move_recursive(dest_path)
-        self._notify_move(dest_path)
-
-    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        self._writable()
-        return bool(super().set_last_modified(dest_path, time_stamp, dry_run=dry_run))
 
 
 class MountFolder(_Mounted, FolderResource):
@@ -215,16 +215,6 @@ class MountFolder(_Mounted, FolderResource):
         self._target_check(dest_path)
         return False
 
-    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
-        super().copy_move_single(dest_path, is_move=is_move)
-
-    def move_recursive(self, dest_path: str) -> None:
-        super().move_recursive(dest_path)
-        self._notify_move(dest_path)
-
-    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        self._writable()
-        return bool(super().set_last_modified(dest_path, time_stamp, dry_run=dry_run))
 
 
 class FilesRoot(VirtualCollection):
