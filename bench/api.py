@@ -98,8 +98,10 @@ def build(folder: Path, models: Path, n_photos: int, n_persons: int, seed: int) 
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1)", photos)
     con.executemany("INSERT INTO photo_tags (photo_id, tag_id, confidence, source) "
                     "VALUES (?,?,?,?)", photo_tags)
-    con.executemany("INSERT INTO faces (id, photo_id, x, y, w, h, score, model, person_id, "
-                    "assigned_by) VALUES (?,?,?,?,?,?,?,?,?,?)", faces)
+    con.executemany("INSERT INTO faces (id, photo_id, x, y, w, h, score, model) "
+                    "VALUES (?,?,?,?,?,?,?,?)", [f[:8] for f in faces])
+    con.executemany("INSERT INTO face_persons (face_id, user_id, person_id, assigned_by) "
+                    "VALUES (?,1,?,?)", [(f[0], f[8], f[9]) for f in faces if f[8] is not None])
     con.commit()
     con.execute("ANALYZE")
     con.close()

@@ -331,8 +331,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     apply_thread_limits(settings)
-    from recognize.jobs.persons import cluster_user
-    from recognize.jobs.scan import open_store
+    from recognize.jobs.persons import cluster_user, person_owners_of
 
     store = open_store(settings)
     users = args.user or [u.name for u in settings.users]
@@ -341,7 +340,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         if user not in known:
             raise ConfigError([f"no user named {user!r}{config_mod._hint(user, known)}"])
     summaries = [cluster_user(settings, store, u, full=True if args.full else None)
-                 for u in users]
+                 for u in person_owners_of(store, users)]
     if args.json:
         print(json.dumps([vars(s) for s in summaries]))
         return 0

@@ -138,3 +138,17 @@ def own_photo(photo_id: int) -> Any:
         if photo is None or photo.mount_id not in mounts:
             raise ApiError(404, f"no photo {photo_id}", "not_found")
         return photo
+
+
+def viewer() -> Any:
+    """Whose persons and tags this request sees (a ``store.accounts.Viewer``); 404 for a user
+    with no data yet. Computed once per request."""
+    if "viewer" not in g:
+        _, store = ctx()
+        served = set(user_mounts().values())
+        with store.reading() as session:
+            uid = accounts.user_id(session, g.user)
+            if uid is None:
+                raise ApiError(404, "this user has no data yet", "not_found")
+            g.viewer = accounts.viewer(session, uid, served)
+    return g.viewer

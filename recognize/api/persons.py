@@ -16,8 +16,7 @@ from recognize.api.common import (
     name_field,
     page,
     paging,
-    user_id,
-    user_mounts,
+    viewer,
 )
 from recognize.store import persons as person_store
 from recognize.store import views
@@ -30,12 +29,12 @@ def face_json(f: person_store.FaceInfo) -> dict[str, Any]:
             "score": round(f.score, 4), "person_id": f.person_id, "assigned_by": f.assigned_by}
 
 
-def _persons(uid: int, person_id: int | None = None) -> list[dict[str, Any]]:
+def _persons(person_id: int | None = None) -> list[dict[str, Any]]:
     _, store = ctx()
-    mounts = list(user_mounts().values())
+    seen = viewer()
     with store.reading() as session:
-        groups = views.persons(session, uid, mounts, person_id)
-        covers = person_store.covers(session, [g.key for g in groups])
+        groups = views.persons(session, seen, person_id)
+        covers = person_store.covers(session, seen, [g.key for g in groups])
     out = []
     for group in groups:
         cover = covers.get(group.key)
@@ -48,8 +47,8 @@ def _persons(uid: int, person_id: int | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def _person(uid: int, person_id: int) -> dict[str, Any]:
-    found = _persons(uid, person_id)
+def _person(person_id: int) -> dict[str, Any]:
+    found = _persons(person_id)
     if not found:
         raise ApiError(404, f"no person {person_id}", "not_found")
     return found[0]
@@ -61,7 +60,7 @@ def list_persons() -> Any:
     if named not in (None, "true", "false"):
         raise ApiError(400, "named must be true or false")
     offset, limit = paging()
-    items = _persons(user_id())
+    items = _persons()
     if named is not None:
         items = [p for p in items if p["named"] == (named == "true")]
     items.sort(key=lambda p: (-p["faces"], p["id"]))
@@ -71,36 +70,32 @@ def list_persons() -> Any:
 @blueprint.post("/persons")
 def create_person() -> Any:
     _, store = ctx()
-    uid = user_id()
+    uid = viewer().user_id
     name = name_field(body())
     with store.session() as session:
         person_id = person_store.create_person(session, uid, name)
-    return jsonify(_person(uid, person_id)), 201
+    return jsonify(_person(person_id)), 201
 
 
 @blueprint.get("/persons/<int:person_id>")
 def get_person(person_id: int) -> Any:
-    return jsonify(_person(user_id(), person_id))
+    return jsonify(_person(person_id))
 
 
 @blueprint.patch("/persons/<int:person_id>")
 def rename_person(person_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
     name = name_field(body())
-    _person(uid, person_id)
     with store.session() as session:
-        person_store.rename_person(session, uid, person_id, name)
-    return jsonify(_person(uid, person_id))
+        person_store.rename_person(session, viewer(), person_id, name)
+    return jsonify(_person(person_id))
 
 
 @blueprint.delete("/persons/<int:person_id>")
 def delete_person(person_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
-    _person(uid, person_id)
     with store.session() as session:
-        person_store.delete_person(session, uid, person_id)
+        person_store.delete_person(session, viewer(), person_id)
     return "", 204
 
 
@@ -108,70 +103,61 @@ def delete_person(person_id: int) -> Any:
 def merge_persons(person_id: int) -> Any:
     """Body ``{"other": id}``: every face of ``other`` joins this person; ``other`` goes."""
     _, store = ctx()
-    uid = user_id()
     other = field(body(), "other", int)
-    _person(uid, person_id)
-    _person(uid, other)
     if other == person_id:
         raise ApiError(400, "cannot merge a person into itself")
     with store.session() as session:
-        person_store.merge_persons(session, uid, person_id, other)
-    return jsonify(_person(uid, person_id))
+        person_store.merge_persons(session, viewer(), person_id, other)
+    return jsonify(_person(person_id))
 
 
 @blueprint.post("/persons/split")
 def split_person() -> Any:
     """Body ``{"faces": [ids], "name": optional}``: the faces become a new person."""
     _, store = ctx()
-    uid = user_id()
     data = body()
     faces = field(data, "faces", list)
     if not faces or not all(isinstance(f, int) and not isinstance(f, bool) for f in faces):
         raise ApiError(400, "'faces' must be a non-empty list of face ids")
     name = name_field(data, required=False)
-    _own_faces(faces)
     with store.session() as session:
-        person_id = person_store.split_faces(session, uid, faces, name)
-    return jsonify(_person(uid, person_id)), 201
+        person_id = person_store.split_faces(session, viewer(), faces, name)
+    return jsonify(_person(person_id)), 201
 
 
 @blueprint.get("/persons/<int:person_id>/faces")
 def person_faces(person_id: int) -> Any:
     _, store = ctx()
-    _person(user_id(), person_id)
+    _person(person_id)
     offset, limit = paging()
     with store.reading() as session:
-        total, rows = person_store.faces_info(session, list(user_mounts().values()),
-                                              person_id=person_id, offset=offset, limit=limit)
+        total, rows = person_store.faces_info(session, viewer(), person_id=person_id,
+                                              offset=offset, limit=limit)
     return page(total, offset, limit, [face_json(f) for f in rows])
 
 
-def _own_faces(face_ids: list[int]) -> list[person_store.FaceInfo]:
+def _own_face(face_id: int) -> person_store.FaceInfo:
     _, store = ctx()
     with store.reading() as session:
-        _, rows = person_store.faces_info(session, list(user_mounts().values()),
-                                          face_ids=face_ids)
-    missing = set(face_ids) - {f.id for f in rows}
-    if missing:
-        raise ApiError(404, f"no face {min(missing)}", "not_found")
-    return rows
+        _, rows = person_store.faces_info(session, viewer(), face_ids=[face_id])
+    if not rows:
+        raise ApiError(404, f"no face {face_id}", "not_found")
+    return rows[0]
 
 
 @blueprint.get("/faces/unassigned")
 def unassigned_faces() -> Any:
     _, store = ctx()
-    user_id()
     offset, limit = paging()
     with store.reading() as session:
-        total, rows = person_store.faces_info(session, list(user_mounts().values()),
-                                              unassigned=True, offset=offset, limit=limit)
+        total, rows = person_store.faces_info(session, viewer(), unassigned=True,
+                                              offset=offset, limit=limit)
     return page(total, offset, limit, [face_json(f) for f in rows])
 
 
 @blueprint.get("/faces/<int:face_id>")
 def get_face(face_id: int) -> Any:
-    user_id()
-    return jsonify(face_json(_own_faces([face_id])[0]))
+    return jsonify(face_json(_own_face(face_id)))
 
 
 @blueprint.put("/faces/<int:face_id>/person")
@@ -179,13 +165,12 @@ def assign_face(face_id: int) -> Any:
     """Body ``{"person_id": id}``: this face is that person (a must-link the clustering keeps);
     when it was in another person, it is also remembered as not that one."""
     _, store = ctx()
-    uid = user_id()
     person_id = field(body(), "person_id", int)
-    face = _own_faces([face_id])[0]
-    _person(uid, person_id)
+    face = _own_face(face_id)
     with store.session() as session:
-        person_store.assign_faces(session, [face_id], person_id, from_person=face.person_id)
-    return jsonify(face_json(_own_faces([face_id])[0]))
+        person_store.assign_faces(session, viewer(), [face_id], person_id,
+                                  from_person=face.person_id)
+    return jsonify(face_json(_own_face(face_id)))
 
 
 @blueprint.post("/faces/<int:face_id>/reject")
@@ -193,15 +178,13 @@ def reject_face(face_id: int) -> Any:
     """"Not this person" (a cannot-link): body ``{"person_id": id}`` or empty for the face's
     current person. The face becomes unassigned."""
     _, store = ctx()
-    uid = user_id()
     data = request.get_json(silent=True)
-    face = _own_faces([face_id])[0]
+    face = _own_face(face_id)
     person_id = field(data, "person_id", int, required=False) if isinstance(data, dict) else None
     person_id = person_id if person_id is not None else face.person_id
     if person_id is None:
         raise ApiError(409, f"face {face_id} is in no person; say which person it is not",
                        "conflict")
-    _person(uid, person_id)
     with store.session() as session:
-        person_store.reject_faces(session, [face_id], person_id)
-    return jsonify(face_json(_own_faces([face_id])[0]))
+        person_store.reject_faces(session, viewer(), [face_id], person_id)
+    return jsonify(face_json(_own_face(face_id)))

@@ -15,8 +15,8 @@ from recognize.api.common import (
     own_photo,
     page,
     paging,
-    user_id,
     user_mounts,
+    viewer,
 )
 from recognize.store import tags as tag_store
 from recognize.store import views
@@ -30,26 +30,28 @@ def tag_json(t: tag_store.TagInfo) -> dict[str, Any]:
             "parent": t.parent, "editable": t.user_tag, "photos": t.photos}
 
 
-def _one(uid: int, tag_id: int) -> dict[str, Any]:
+def _one(tag_id: int) -> dict[str, Any]:
     _, store = ctx()
+    seen = viewer()
     with store.reading() as session:
-        _, rows = tag_store.list_tags(session, uid, list(user_mounts().values()), tag_id=tag_id)
+        _, rows = tag_store.list_tags(session, seen, seen.mount_ids, tag_id=tag_id)
         if not rows:
-            tag = tag_store.get_tag(session, uid, tag_id)  # visible but no photo of the user's
+            # visible but on no photo of the user's
+            tag = tag_store.get_tag(session, seen.owner_ids, tag_id)
             return {"id": tag.id, "name": tag.name, "kind": tag.kind, "synset": tag.synset,
-                    "parent": None, "editable": tag.user_id == uid, "photos": 0}
+                    "parent": None, "editable": tag.user_id == seen.user_id, "photos": 0}
     return tag_json(rows[0])
 
 
 @blueprint.get("/tags")
 def list_tags() -> Any:
     _, store = ctx()
-    uid = user_id()
+    seen = viewer()
     kind = request.args.get("kind") or None
     offset, limit = paging()
     with store.reading() as session:
         total, rows = tag_store.list_tags(
-            session, uid, list(user_mounts().values()), kind=kind,
+            session, seen, list(user_mounts().values()), kind=kind,
             prefix=request.args.get("q") or None, offset=offset, limit=limit)
     return page(total, offset, limit, [tag_json(t) for t in rows])
 
@@ -57,22 +59,22 @@ def list_tags() -> Any:
 @blueprint.post("/tags")
 def create_tag() -> Any:
     _, store = ctx()
-    uid = user_id()
+    uid = viewer().user_id
     name = name_field(body())
     with store.session() as session:
         tag_id = views.create_user_tag(session, uid, name)
-    return jsonify(_one(uid, tag_id)), 201
+    return jsonify(_one(tag_id)), 201
 
 
 @blueprint.get("/tags/<int:tag_id>")
 def get_tag(tag_id: int) -> Any:
-    return jsonify(_one(user_id(), tag_id))
+    return jsonify(_one(tag_id))
 
 
 def _editable(uid: int, tag_id: int) -> None:
     _, store = ctx()
     with store.reading() as session:
-        tag = tag_store.get_tag(session, uid, tag_id)
+        tag = tag_store.get_tag(session, viewer().owner_ids, tag_id)
         if tag.kind not in tag_store.USER_KINDS or tag.user_id != uid:
             raise ApiError(403, f"tag {tag.name!r} is a {tag.kind} tag: only user tags can be "
                                 "renamed or deleted", "forbidden")
@@ -81,18 +83,18 @@ def _editable(uid: int, tag_id: int) -> None:
 @blueprint.patch("/tags/<int:tag_id>")
 def rename_tag(tag_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
+    uid = viewer().user_id
     name = name_field(body())
     _editable(uid, tag_id)
     with store.session() as session:
         views.rename_user_tag(session, uid, tag_id, name)
-    return jsonify(_one(uid, tag_id))
+    return jsonify(_one(tag_id))
 
 
 @blueprint.delete("/tags/<int:tag_id>")
 def delete_tag(tag_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
+    uid = viewer().user_id
     _editable(uid, tag_id)
     with store.session() as session:
         views.delete_user_tag(session, uid, tag_id)
@@ -102,10 +104,9 @@ def delete_tag(tag_id: int) -> Any:
 @blueprint.get("/photos/<int:photo_id>/tags")
 def photo_tags(photo_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
     own_photo(photo_id)
     with store.reading() as session:
-        return jsonify({"items": tag_store.photo_tags(session, photo_id, uid)})
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)})
 
 
 @blueprint.post("/photos/<int:photo_id>/tags")
@@ -113,7 +114,7 @@ def add_photo_tag(photo_id: int) -> Any:
     """Body: ``tag_id`` or ``name`` (a user tag, created when missing), ``confidence``
     (0-1, default 1), ``source`` (default "user")."""
     _, store = ctx()
-    uid = user_id()
+    uid = viewer().user_id
     own_photo(photo_id)
     data = body()
     confidence = float(field(data, "confidence", (int, float), required=False, default=1.0))
@@ -124,13 +125,13 @@ def add_photo_tag(photo_id: int) -> Any:
         raise ApiError(400, "'source' must be 1-64 characters")
     with store.session() as session:
         tag_id = _tag_for(session, uid, data)
-        tag = tag_store.get_tag(session, uid, tag_id)
+        tag = tag_store.get_tag(session, viewer().owner_ids, tag_id)
         if tag.kind not in tag_store.ASSIGNABLE_KINDS:
             raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
                            "forbidden")
         tag_store.put_tag(session, photo_id, tag_id, source, confidence)
     with store.reading() as session:
-        return jsonify({"items": tag_store.photo_tags(session, photo_id, uid)}), 201
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)}), 201
 
 
 def _tag_for(session: Any, uid: int, data: dict[str, Any]) -> int:
@@ -149,10 +150,9 @@ def _tag_for(session: Any, uid: int, data: dict[str, Any]) -> int:
 @blueprint.delete("/photos/<int:photo_id>/tags/<int:tag_id>")
 def remove_photo_tag(photo_id: int, tag_id: int) -> Any:
     _, store = ctx()
-    uid = user_id()
     own_photo(photo_id)
     with store.session() as session:
-        tag = tag_store.get_tag(session, uid, tag_id)
+        tag = tag_store.get_tag(session, viewer().owner_ids, tag_id)
         if tag.kind not in tag_store.ASSIGNABLE_KINDS:
             raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
                            "forbidden")

@@ -18,6 +18,7 @@ from recognize.api.common import (
     page,
     paging,
     user_mounts,
+    viewer,
 )
 from recognize.store import photos as photo_store
 from recognize.store.models import Photo
@@ -100,11 +101,25 @@ def list_photos() -> Any:
         place=request.args.get("place") or None,
     )
     offset, limit = paging()
+    seen = viewer()
     with store.reading() as session:
+        _check_filter_ids(session, seen, flt)
         total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
-        tags = photo_store.tags_of(session, [p.id for p in rows])
+        tags = photo_store.tags_of(session, [p.id for p in rows], seen.owner_ids)
         items = [photo_json(p, tags[p.id]) for p in rows]
     return page(total, offset, limit, items)
+
+
+def _check_filter_ids(session: Any, seen: Any, flt: photo_store.PhotoFilter) -> None:
+    """A tag or person filter names something the user may see, else 404 (another user's
+    ids reveal nothing)."""
+    from recognize.store import tags as tag_store
+    from recognize.store import views
+
+    for tag_id in flt.tag_ids:
+        tag_store.get_tag(session, seen.owner_ids, tag_id)
+    if flt.person_id is not None and not views.persons(session, seen, flt.person_id):
+        raise ApiError(404, f"no person {flt.person_id}", "not_found")
 
 
 def int_list_item(name: str, raw: str) -> int:
@@ -121,7 +136,7 @@ def get_photo(photo_id: int) -> Any:
         photo = photo_store.get(session, photo_id)
         if photo is None:  # removed since the check
             raise ApiError(404, f"no photo {photo_id}", "not_found")
-        tags = photo_store.tags_of(session, [photo_id])[photo_id]
+        tags = photo_store.tags_of(session, [photo_id], viewer().owner_ids)[photo_id]
         return jsonify(photo_json(photo, tags))
 
 

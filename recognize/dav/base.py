@@ -18,7 +18,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 
 from recognize.dav import names
 from recognize.dav.context import UserContext
-from recognize.store import persons, views
+from recognize.store import views
 from recognize.store.views import PhotoRow, Stat
 
 NS_OC = "http://owncloud.org/ns"
@@ -253,19 +253,9 @@ class PhotoFolder(VirtualCollection):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def _load_props(self, session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
-        uid = self.ctx.user_id or 0
         if kind == "tags":
-            return views.tags_of(session, ids, uid)
-        faces = views.faces_of(session, ids)
-        pids = {f["person_id"] for fs in faces.values() for f in fs if f["person_id"]}
-        owners = persons.person_names(session, list(pids))
-        for fs in faces.values():
-            for face in fs:
-                owner, pname = owners.get(face["person_id"], (None, None))
-                face["person"] = (pname or f"Person {face['person_id']}") if owner == uid else None
-                if owner != uid:
-                    face["person_id"] = None
-        return faces
+            return views.tags_of(session, ids, self.ctx.viewer.owner_ids)
+        return views.faces_of(session, ids, self.ctx.viewer)
 
 
 class PhotoFile(Props, DAVNonCollection):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.store import Store, accounts
+from recognize.store.accounts import Viewer
 
 CTX_KEY = "recognize.dav.context"
 MOUNT_CACHE_SECONDS = 5.0
@@ -54,7 +55,7 @@ class Backend:
                 self._free = (now, 0)
         return self._free[1]
 
-    def cached_mounts(self, user: str) -> tuple[int | None, list[MountInfo]]:
+    def cached_mounts(self, user: str) -> tuple[int | None, list[MountInfo], Viewer | None]:
         """Users and mounts change only with the config: cache them for a few seconds."""
         key = ("mounts", user)
         now = time.monotonic()
@@ -68,7 +69,8 @@ class Backend:
             self.cache[key] = (now + MOUNT_CACHE_SECONDS, found)
         return found
 
-    def user_mounts(self, session: Session, user: str) -> tuple[int | None, list[MountInfo]]:
+    def user_mounts(self, session: Session, user: str
+                    ) -> tuple[int | None, list[MountInfo], Viewer | None]:
         configured = {m.name: m for m in self.settings.mounts}
         uid = accounts.user_id(session, user)
         mounts = []
@@ -79,7 +81,8 @@ class Backend:
             remote = cfg.path.startswith(("http://", "https://"))
             mounts.append(MountInfo(ref.id, ref.name, Path(cfg.path), cfg.writable and not remote,
                                     cfg.follow_symlinks, remote))
-        return uid, mounts
+        seen = None if uid is None else accounts.viewer(session, uid, {m.id for m in mounts})
+        return uid, mounts, seen
 
 
 class UserContext:
@@ -91,9 +94,15 @@ class UserContext:
         self.environ = environ
         self.user_id: int | None = None
         self.mounts: dict[int, MountInfo] = {}
+        self._viewer: Viewer | None = None
         if user:
-            self.user_id, mounts = backend.cached_mounts(user)
+            self.user_id, mounts, self._viewer = backend.cached_mounts(user)
             self.mounts = {m.id: m for m in mounts}
+
+    @property
+    def viewer(self) -> Viewer:
+        """Whose persons and tags this request sees (nobody's for an unknown user)."""
+        return self._viewer or Viewer(0, {0: ()})
 
     @property
     def mount_ids(self) -> list[int]:

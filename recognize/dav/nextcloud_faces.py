@@ -86,7 +86,7 @@ class FacesHome(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = views.persons(session, self.ctx.viewer)
         shown = [g for g in groups if g.stat is not None and g.stat.count]
         return [self._root(n, g) for n, g in names.unique(shown, person_label)]
 
@@ -96,7 +96,7 @@ class FacesHome(VirtualCollection):
         cache = _cache(self.environ)
         if "persons" not in cache:  # a request resolves its path more than once
             with self.ctx.reading() as session:
-                cache["persons"] = views.person_list(session, self.ctx.user_id or 0)
+                cache["persons"] = views.person_list(session, self.ctx.viewer)
         groups = cache["persons"]
         found = names.pick(name, groups, person_label)
         if found is None and name.isdigit():  # Recognize also finds a cluster by its id
@@ -146,7 +146,7 @@ class FaceFolder(PhotoFolder):
         if not head.isdigit():
             return None
         with self.ctx.reading() as session:
-            found = views.face_entry(session, int(head), self.ctx.mount_ids)
+            found = views.face_entry(session, int(head), self.ctx.viewer)
         if found is None or not self.holds(found) or self.base_name(found.photo) != name:
             return None
         return self.face_entry(name, found)
@@ -170,7 +170,7 @@ class FaceFolder(PhotoFolder):
 
     def _load_detections(self, photo_ids: list[int]) -> dict[int, str]:
         with self.ctx.reading() as session:
-            found = views.detections(session, photo_ids, self.ctx.user_id or 0)
+            found = views.detections(session, photo_ids, self.ctx.viewer)
         out = {}
         for photo_id, faces in found.items():
             out[photo_id] = _json([detection_json(
@@ -194,13 +194,13 @@ class FaceRoot(FaceFolder):
         self.person_id = person_id
 
     def faces(self, session: Session) -> list[FaceEntry]:
-        return views.person_faces(session, self.person_id, self.ctx.mount_ids)
+        return views.person_faces(session, self.person_id, self.ctx.viewer)
 
     def holds(self, entry: FaceEntry) -> bool:
         return entry.person_id == self.person_id
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.person_id)
+        found = views.persons(session, self.ctx.viewer, self.person_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -216,8 +216,7 @@ class FaceRoot(FaceFolder):
         cache = _cache(self.environ)
         if "previews" not in cache:  # every person's cover in one query
             with self.ctx.reading() as session:
-                cache["previews"] = views.preview_faces(session, self.ctx.user_id or 0,
-                                                        self.ctx.mount_ids)
+                cache["previews"] = views.preview_faces(session, self.ctx.viewer)
         face: FaceEntry | None = cache["previews"].get(self.person_id)
         if face is None:
             raise DAVError(404, "this person has no face to show")
@@ -238,7 +237,7 @@ class FaceRoot(FaceFolder):
             raise forbid("the target node already exists and cannot be overwritten")
         try:
             with self.ctx.session() as session:
-                persons.rename_person(session, self.ctx.user_id or 0, self.person_id, new)
+                persons.rename_person(session, self.ctx.viewer, self.person_id, new)
         except Conflict as exc:
             raise forbid(str(exc)) from None
         except NotFound as exc:
@@ -247,21 +246,24 @@ class FaceRoot(FaceFolder):
 
     def handle_delete(self) -> bool:
         with self.ctx.session() as session:
-            persons.delete_person(session, self.ctx.user_id or 0, self.person_id)
+            persons.delete_person(session, self.ctx.viewer, self.person_id)
         return True
 
     def delete_entry(self, entry: PhotoFile) -> None:
         """DELETE faces/A/<face>: "this face is not A" (remembered); it becomes unassigned."""
         with self.ctx.session() as session:
-            persons.reject_faces(session, [_face_id(entry)], self.person_id)
+            persons.reject_faces(session, self.ctx.viewer, [_face_id(entry)], self.person_id)
 
     def receive(self, entry: FacePhoto) -> None:
         """A face of another person or of unassigned-faces/ arrives: it is this person."""
         if entry.folder is self or entry.face.person_id == self.person_id:
             raise forbid("face entries cannot be renamed")
-        with self.ctx.session() as session:
-            persons.assign_faces(session, [entry.face.face_id], self.person_id,
-                                 from_person=entry.face.person_id)
+        try:
+            with self.ctx.session() as session:
+                persons.assign_faces(session, self.ctx.viewer, [entry.face.face_id],
+                                     self.person_id, from_person=entry.face.person_id)
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
 
 class UnassignedFaces(FaceFolder):
@@ -270,13 +272,13 @@ class UnassignedFaces(FaceFolder):
     kind = "nc-unassigned"
 
     def faces(self, session: Session) -> list[FaceEntry]:
-        return views.unassigned_faces(session, self.ctx.mount_ids)
+        return views.unassigned_faces(session, self.ctx.viewer)
 
     def holds(self, entry: FaceEntry) -> bool:
         return entry.person_id is None
 
     def compute_stat(self, session: Session) -> Stat:
-        return views.unassigned_stat(session, self.ctx.mount_ids)
+        return views.unassigned_stat(session, self.ctx.viewer)
 
     def entry_permissions(self) -> str:
         return "V"

@@ -138,7 +138,7 @@ class SystemTagsRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            tags = views.system_tags(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            tags = views.system_tags(session, self.ctx.viewer)
         return [SystemTagNode(self.child_path(str(t.id)), self.environ, self.ctx, t) for t in tags]
 
     def get_member(self, name: str) -> _DAVResource | None:
@@ -146,7 +146,7 @@ class SystemTagsRoot(VirtualCollection):
         if tag_id is None:
             return None
         with self.ctx.reading() as session:
-            found = views.system_tags(session, self.ctx.user_id or 0, self.ctx.mount_ids, [tag_id])
+            found = views.system_tags(session, self.ctx.viewer, [tag_id])
         return SystemTagNode(self.child_path(name), self.environ, self.ctx, found[0]) \
             if found else None
 
@@ -192,15 +192,14 @@ class FileTags(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            tags = views.photo_system_tags(session, self.photo_id, self.ctx.user_id or 0)
+            tags = views.photo_system_tags(session, self.photo_id, self.ctx.viewer)
         return [Mapping(self.child_path(str(t.id)), self.environ, self, t) for t in tags]
 
     def create_empty_resource(self, name: str) -> _DAVResource:
         """PUT of a new mapping: the tag must be visible (else 412) and assignable (403)."""
         tag_id = _tag_id(name)
         with self.ctx.reading() as session:
-            found = views.system_tags(session, self.ctx.user_id or 0, self.ctx.mount_ids,
-                                      [tag_id]) if tag_id is not None else []
+            found = views.system_tags(session, self.ctx.viewer, [tag_id]) if tag_id is not None else []
         if not found:
             raise DAVError(HTTP_PRECONDITION_FAILED, f"tag with id {name} does not exist")
         if not assignable(found[0]):

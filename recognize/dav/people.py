@@ -33,7 +33,7 @@ class PeopleRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = views.persons(session, self.ctx.viewer)
         return [PersonFolder(self.child_path(n), self.environ, self.ctx, g.stat, g.key)
                 for n, g in names.unique(groups, person_label)]
 
@@ -41,7 +41,7 @@ class PeopleRoot(VirtualCollection):
         if self._members is not None:
             return super().get_member(name)
         with self.ctx.reading() as session:
-            groups = views.person_list(session, self.ctx.user_id or 0)
+            groups = views.person_list(session, self.ctx.viewer)
         found = names.pick(name, groups, person_label)
         if found is None:
             return None
@@ -70,7 +70,7 @@ class PersonFolder(PhotoFolder):
         return views.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.persons(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.person_id)
+        found = views.persons(session, self.ctx.viewer, self.person_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -89,47 +89,52 @@ class PersonFolder(PhotoFolder):
             raise DAVError(HTTP_CONFLICT, f"a person named {new!r} exists already")
         try:
             with self.ctx.session() as session:
-                persons.rename_person(session, self.ctx.user_id or 0, self.person_id, new)
+                persons.rename_person(session, self.ctx.viewer, self.person_id, new)
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
         return True
 
     def handle_delete(self) -> bool:
         with self.ctx.session() as session:
-            persons.delete_person(session, self.ctx.user_id or 0, self.person_id)
+            persons.delete_person(session, self.ctx.viewer, self.person_id)
         return True
 
     def delete_entry(self, entry: PhotoFile) -> None:
         """DELETE people/A/photo: "this is not A", remembered; the face becomes unassigned."""
         with self.ctx.session() as session:
             faces = views.person_faces_in_photo(session, self.person_id, entry.row.id)
-            persons.reject_faces(session, faces, self.person_id)
+            persons.reject_faces(session, self.ctx.viewer, faces, self.person_id)
 
     def receive(self, entry: PhotoFile, move: bool) -> None:
         """A photo entry of another person or of unassigned/ arrives: assign its face."""
         if not move:
             raise forbid("a face belongs to one person: MOVE it, do not COPY it")
         source = entry.folder
-        with self.ctx.session() as session:
-            if isinstance(source, PersonFolder):
-                if source.person_id == self.person_id:
-                    raise forbid("photos in a person folder cannot be renamed")
-                faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
-                persons.assign_faces(session, faces, self.person_id, from_person=source.person_id)
-            elif isinstance(source, UnassignedFolder) and entry.row.face_id is not None:
-                persons.assign_faces(session, [entry.row.face_id], self.person_id)
-            else:
-                raise forbid("only photos from people/ or unassigned/ can be moved to a person")
+        try:
+            with self.ctx.session() as session:
+                if isinstance(source, PersonFolder):
+                    if source.person_id == self.person_id:
+                        raise forbid("photos in a person folder cannot be renamed")
+                    faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
+                    persons.assign_faces(session, self.ctx.viewer, faces, self.person_id,
+                                         from_person=source.person_id)
+                elif isinstance(source, UnassignedFolder) and entry.row.face_id is not None:
+                    persons.assign_faces(session, self.ctx.viewer, [entry.row.face_id],
+                                         self.person_id)
+                else:
+                    raise forbid("only photos from people/ or unassigned/ can be moved to a person")
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
 
 class UnassignedFolder(PhotoFolder):
     kind = "unassigned"
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.unassigned(session, self.ctx.mount_ids)
+        return views.unassigned(session, self.ctx.viewer)
 
     def compute_stat(self, session: Session) -> Stat:
-        return views.unassigned_stat(session, self.ctx.mount_ids)
+        return views.unassigned_stat(session, self.ctx.viewer)
 
     def base_name(self, row: PhotoRow) -> str:
         return names.face_name(row.name, row.face_pos)

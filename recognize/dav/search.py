@@ -54,7 +54,7 @@ class SearchFolder(PhotoFolder):
     def photo_ids(self, session: Session) -> list[int]:
         if _search is None:
             return []
-        found = _search.search(session, self.ctx.user_id or 0, self.ctx.mount_ids,
+        found = _search.search(session, self.ctx.viewer.owner_ids, self.ctx.mount_ids,
                                self.query_text, expander(self.ctx.backend), limit=MAX_RESULTS)
         return list(found.photo_ids)
 

@@ -93,7 +93,8 @@ class Cascade:
         )
         self.scheduler.start()
         # faces saved before a stop or a crash may not have been clustered yet
-        self._schedule_clustering({u.name for u in self.settings.users})
+        with self.store.reading() as session:
+            self._schedule_clustering(set(accounts.person_owner_names(session)))
         self._start_watcher(refs)
         log.info("cascade started for %d mount(s) as %s", len(self.settings.mounts),
                  self.worker.name)
@@ -238,7 +239,7 @@ class Cascade:
         if not changed:
             return
         with self.store.reading() as session:
-            users = {u for m in changed for u in accounts.owners_of(session, m)}
+            users = set(accounts.person_owner_names(session, sorted(changed)))
         self._schedule_clustering(users)
 
     def _schedule_clustering(self, users: set[str]) -> None:

@@ -71,7 +71,9 @@ def constraints_of(faces: person_store.UserFaces) -> list[Constraint]:
 
 def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | None = None,
                  holder: str = "cli") -> ClusterSummary:
-    """Update one user's persons; ``full=None`` re-clusters fully only when settings changed."""
+    """Update the persons of one person owner: a user (over their mounts that do not share
+    persons) or a shared mount's group ``@<mount>``; ``full=None`` re-clusters fully only
+    when settings changed."""
     started = time.monotonic()
     params = cluster_params(settings)
     digest = params_digest(params)
@@ -82,7 +84,7 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
             raise NotFound(f"no user named {user!r}")
         if not leases.acquire(session, f"cluster:{user}", holder, 3600):
             raise NotFound(f"clustering of {user!r} is running on another node")
-        mount_ids = [m.id for m in accounts.mounts_of(session, user)]
+        mount_ids = accounts.owner_mounts(session, uid)
         if full is None:
             full = leases.get_state(session, state_key) != digest
     try:
@@ -114,3 +116,13 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
         seconds=round(time.monotonic() - started, 3))
     log.info("clustered %s: %s", user, summary)
     return summary
+
+
+def person_owners_of(store: Store, users: list[str]) -> list[str]:
+    """Whom to cluster for these users: each of them, and the group of every mount of theirs
+    that shares persons."""
+    with store.reading() as session:
+        mounts = sorted({m.id for u in users for m in accounts.mounts_of(session, u)})
+        groups = [n for n in accounts.person_owner_names(session, mounts)
+                  if n.startswith(accounts.GROUP_PREFIX)]
+    return [*users, *groups]

@@ -88,8 +88,10 @@ def apply(settings: Settings, store: Store, patch: dict[str, Any],
             persist(config_path, result.changed)
             result.persisted = True
     if "persons" in result.changed:
-        result.recluster = [u.name for u in settings.users
-                            if any(u.name in m.owners for m in settings.mounts)]
+        from recognize.jobs.persons import person_owners_of
+
+        result.recluster = person_owners_of(store, [
+            u.name for u in settings.users if any(u.name in m.owners for m in settings.mounts)])
         start_reclustering(settings, store, result.recluster)
     result.restage = [s for s in ("faces", "tags") if s in result.changed]
     return result

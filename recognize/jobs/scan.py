@@ -33,6 +33,7 @@ def sync_accounts(settings: Settings, store: Store) -> dict[str, MountRef]:
                     session,
                     [(u.name, u.admin) for u in settings.users],
                     [(m.name, m.path, m.owners) for m in settings.mounts],
+                    shared_persons={m.name for m in settings.mounts if m.share_persons},
                 )
         except IntegrityError:
             if attempt == 2:
@@ -107,5 +108,5 @@ def cluster_owners(settings: Settings, store: Store, worker: Worker) -> list[Any
     if not changed:
         return []
     with store.reading() as session:
-        users = sorted({u for m in changed for u in account_store.owners_of(session, m)})
+        users = account_store.person_owner_names(session, sorted(changed))
     return [cluster_user(settings, store, user, holder=worker.name) for user in users]

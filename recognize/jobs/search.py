@@ -84,9 +84,9 @@ def search_photos(settings: Settings, store: Store, user: str, query: str, *,
     index = word_index(settings.models_dir()) if settings.tags.enabled else None
     with store.reading() as session:
         uid = accounts.user_id(session, user)
-        mounts = [m.id for m in accounts.mounts_of(session, user)]
         if uid is None:
             return search_store.SearchResult(query=query, unknown=search_store.words_of(query))
-        return search_store.search(session, uid, mounts, query,
+        viewer = accounts.viewer(session, uid)
+        return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query,
                                    index.expand if index is not None else None,
                                    offset=offset, limit=limit)

@@ -41,6 +41,8 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A login, or (name starting with "@") the group that owns a shared mount's persons."""
+
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -53,6 +55,8 @@ class Mount(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     location: Mapped[str] = mapped_column(Text)  # local folder or remote URL
     crawled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # set when the mount shares its persons among its owners: the group that owns them
+    persons_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     owners: Mapped[list[User]] = relationship(secondary="mount_owners", lazy="selectin")
 
 
@@ -164,6 +168,20 @@ class Face(Base):
     landmarks: Mapped[list[list[float]] | None] = mapped_column(JSON)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 little-endian
     model: Mapped[str] = mapped_column(String(64))
+
+
+class FacePerson(Base):
+    """Whom a face is, in the eyes of one person owner (a user, or a shared mount's group).
+
+    Each owner of a mount has their own persons over its faces, so a face has one row per
+    owner that has placed it. ``person_id`` NULL with ``assigned_by`` "user" means the user
+    took the face out of every person (that placement stands, like any of theirs).
+    """
+
+    __tablename__ = "face_persons"
+    __table_args__ = (Index("ix_face_persons_user_person", "user_id", "person_id"),)
+    face_id: Mapped[int] = mapped_column(ForeignKey("faces.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("persons.id", ondelete="SET NULL"), index=True
     )

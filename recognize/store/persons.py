@@ -14,13 +14,96 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict, NotFound
-from recognize.store.models import Face, FaceCorrection, Person, Photo, PhotoTag, Tag
+from recognize.store.accounts import Viewer
+from recognize.store.models import Face, FaceCorrection, FacePerson, Person, Photo, PhotoTag, Tag
 
 PERSON_TAG_SOURCE = "person"
+
+
+def owner_expr(viewer: Viewer) -> Any:
+    """SQL: the person owner that names a face for this viewer (by the face's mount)."""
+    whens = [(Photo.mount_id.in_(list(m)), o) for o, m in viewer.owners.items() if m]
+    return case(*whens, else_=-1) if whens else literal(-1)
+
+
+def viewer_place(viewer: Viewer) -> Any:
+    """SQL (outer-join condition): the viewer's ``FacePerson`` row of a face."""
+    return and_(FacePerson.face_id == Face.id, FacePerson.user_id == owner_expr(viewer))
+
+
+def owner_of(session: Session, person_id: int) -> int:
+    owner = session.scalar(select(Person.user_id).where(Person.id == person_id))
+    if owner is None:
+        raise NotFound(f"no person {person_id}")
+    return owner
+
+
+def _viewers_person(session: Session, viewer: Viewer, person_id: int) -> int:
+    """The owner of a person the viewer may change (NotFound for anyone else's)."""
+    owner = session.scalar(select(Person.user_id).where(
+        Person.id == person_id, Person.deleted.is_(False),
+        Person.user_id.in_(viewer.owner_ids)))
+    if owner is None:
+        raise NotFound(f"no person {person_id}")
+    return owner
+
+
+def _faces_owner(session: Session, viewer: Viewer, face_ids: Sequence[int]) -> int:
+    """The one person owner that names these faces for the viewer (NotFound for a face
+    outside the viewer's mounts; Conflict when they lie in mounts kept apart)."""
+    rows: dict[int, int] = dict(session.execute(select(Face.id, owner_expr(viewer)).join(
+        Photo, Photo.id == Face.photo_id).where(Face.id.in_(list(face_ids)))).all())
+    missing = [f for f in face_ids if rows.get(f, -1) == -1]
+    if missing:
+        raise NotFound(f"no face {min(missing)}")
+    owners = set(rows.values())
+    if len(owners) > 1:
+        raise Conflict("these faces lie in mounts whose persons are kept apart "
+                       "(a mount that shares persons has persons of its own)")
+    return owners.pop()
+
+
+def _person_for_faces(session: Session, viewer: Viewer, face_ids: Sequence[int],
+                      person_id: int) -> int:
+    """Check that the viewer may put these faces into the person; return the owner. A person
+    without faces or words yet (just created) moves to the owner of the faces' mount."""
+    owner = _viewers_person(session, viewer, person_id)
+    faces_owner = _faces_owner(session, viewer, face_ids)
+    if faces_owner == owner:
+        return owner
+    used = session.scalar(select(FacePerson.face_id).where(FacePerson.person_id == person_id)
+                          .limit(1)) is not None or session.scalar(
+        select(FaceCorrection.id).where(FaceCorrection.person_id == person_id).limit(1)) is not None
+    if used:
+        raise Conflict("this person's faces lie in other mounts: the persons of a mount that "
+                       "shares persons are its own (pick or create one of them)")
+    name = session.scalar(select(Person.name).where(Person.id == person_id))
+    if name is not None:
+        _free_person_name(session, faces_owner, name, person_id)
+    session.execute(update(Person).where(Person.id == person_id).values(user_id=faces_owner))
+    sync_person_tags(session, owner)
+    return faces_owner
+
+
+def _place(session: Session, owner: int, face_ids: Sequence[int], person_id: int | None,
+           by: str | None) -> None:
+    """Set the owner's placement of these faces (one row per face and owner)."""
+    for start in range(0, len(face_ids), 500):
+        chunk = list(face_ids[start:start + 500])
+        session.execute(delete(FacePerson).where(FacePerson.user_id == owner,
+                                                 FacePerson.face_id.in_(chunk)))
+        session.add_all(FacePerson(face_id=f, user_id=owner, person_id=person_id, assigned_by=by)
+                        for f in chunk)
+    session.flush()
+
+
+def faces_of_person(session: Session, person_id: int) -> list[int]:
+    return list(session.scalars(select(FacePerson.face_id).where(FacePerson.person_id == person_id)
+                                .order_by(FacePerson.face_id)))
 
 
 def _correct(session: Session, face_ids: Sequence[int], person_id: int, kind: str) -> None:
@@ -34,26 +117,44 @@ def _correct(session: Session, face_ids: Sequence[int], person_id: int, kind: st
 
 
 def assign_faces(
-    session: Session, face_ids: Sequence[int], person_id: int, from_person: int | None = None
+    session: Session, viewer: Viewer, face_ids: Sequence[int], person_id: int,
+    from_person: int | None = None,
 ) -> None:
-    """The user says: these faces are ``person_id`` (and, when moved, not ``from_person``)."""
+    """The viewer says: these faces are ``person_id`` (and, when moved, not ``from_person``).
+    Only the viewer's own placements change; another owner's persons of the same faces are
+    untouched. NotFound for faces or persons that are not the viewer's."""
     if not face_ids:
         return
-    before = set(session.scalars(select(Face.person_id).where(Face.id.in_(face_ids))))
-    session.execute(update(Face).where(Face.id.in_(face_ids))
-                    .values(person_id=person_id, assigned_by="user"))
+    _person_for_faces(session, viewer, face_ids, person_id)
+    if from_person is not None:
+        _viewers_person(session, viewer, from_person)
+    _assign(session, face_ids, person_id, from_person)
+
+
+def _assign(session: Session, face_ids: Sequence[int], person_id: int,
+            from_person: int | None = None) -> None:
+    if not face_ids:
+        return
+    owner = owner_of(session, person_id)
+    before = set(session.scalars(select(FacePerson.person_id).where(
+        FacePerson.user_id == owner, FacePerson.face_id.in_(face_ids))))
+    _place(session, owner, face_ids, person_id, "user")
     if from_person is not None and from_person != person_id:
         _correct(session, face_ids, from_person, "cannot")
     _correct(session, face_ids, person_id, "must")
     _sync_persons(session, {person_id, *before} - {None})
 
 
-def reject_faces(session: Session, face_ids: Sequence[int], person_id: int) -> None:
-    """The user says: these faces are not ``person_id``. They become unassigned."""
+def reject_faces(session: Session, viewer: Viewer, face_ids: Sequence[int],
+                 person_id: int) -> None:
+    """The viewer says: these faces are not ``person_id``. They become unassigned."""
     if not face_ids:
         return
-    session.execute(update(Face).where(Face.id.in_(face_ids), Face.person_id == person_id)
-                    .values(person_id=None, assigned_by="user"))
+    _viewers_person(session, viewer, person_id)
+    _faces_owner(session, viewer, face_ids)
+    session.execute(update(FacePerson).where(
+        FacePerson.face_id.in_(face_ids), FacePerson.person_id == person_id)
+        .values(person_id=None, assigned_by="user"))
     _correct(session, face_ids, person_id, "cannot")
     _sync_persons(session, {person_id})
 
@@ -78,6 +179,7 @@ def _free_person_name(session: Session, user_id: int, name: str, keep: int | Non
 
 
 def create_person(session: Session, user_id: int, name: str | None) -> int:
+    """A new person of ``user_id`` (a user, or a shared mount's group)."""
     if name is not None:
         _free_person_name(session, user_id, name, None)
     person = Person(user_id=user_id, name=name)
@@ -86,25 +188,20 @@ def create_person(session: Session, user_id: int, name: str | None) -> int:
     return person.id
 
 
-def rename_person(session: Session, user_id: int, person_id: int, name: str) -> None:
-    _free_person_name(session, user_id, name, person_id)
-    done = session.execute(update(Person).where(
-        Person.id == person_id, Person.user_id == user_id, Person.deleted.is_(False)
-    ).values(name=name))
-    if not getattr(done, "rowcount", 1):
-        raise NotFound(f"no person {person_id}")
-    sync_person_tags(session, user_id)
+def rename_person(session: Session, viewer: Viewer, person_id: int, name: str) -> None:
+    owner = _viewers_person(session, viewer, person_id)
+    _free_person_name(session, owner, name, person_id)
+    session.execute(update(Person).where(Person.id == person_id).values(name=name))
+    sync_person_tags(session, owner)
 
 
-def delete_person(session: Session, user_id: int, person_id: int) -> None:
+def delete_person(session: Session, viewer: Viewer, person_id: int) -> None:
     """Mark the person deleted (remembered); its faces become unassigned and stay so: each
     gets a "cannot" word about the deleted person, which clustering reads as "left out"."""
-    done = session.execute(update(Person).where(Person.id == person_id, Person.user_id == user_id)
-                           .values(deleted=True))
-    if not getattr(done, "rowcount", 1):
-        raise NotFound(f"no person {person_id}")
-    faces = list(session.scalars(select(Face.id).where(Face.person_id == person_id)))
-    session.execute(update(Face).where(Face.person_id == person_id)
+    user_id = _viewers_person(session, viewer, person_id)
+    session.execute(update(Person).where(Person.id == person_id).values(deleted=True))
+    faces = faces_of_person(session, person_id)
+    session.execute(update(FacePerson).where(FacePerson.person_id == person_id)
                     .values(person_id=None, assigned_by="user"))
     if faces:
         _correct(session, faces, person_id, "cannot")
@@ -117,34 +214,29 @@ def person_names(session: Session, person_ids: Sequence[int]) -> dict[int, tuple
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-
-
-def merge_persons(session: Session, user_id: int, keep: int, other: int) -> None:
+def merge_persons(session: Session, viewer: Viewer, keep: int, other: int) -> None:
     """Move every face of ``other`` into ``keep`` (as the user's word) and delete ``other``."""
-    owned = set(session.scalars(select(Person.id).where(
-        Person.user_id == user_id, Person.id.in_((keep, other)), Person.deleted.is_(False))))
-    if owned != {keep, other} or keep == other:
-        raise NotFound("both persons must exist, differ, and be yours")
-    faces = list(session.scalars(select(Face.id).where(Face.person_id == other)))
-    assign_faces(session, faces, keep)
+    user_id = _viewers_person(session, viewer, keep)
+    if keep == other or _viewers_person(session, viewer, other) != user_id:
+        raise Conflict("only two different persons of the same mounts can be merged")
+    _assign(session, faces_of_person(session, other), keep)
     session.execute(delete(FaceCorrection).where(
         FaceCorrection.person_id == other, FaceCorrection.kind == "must"))
     session.execute(update(Person).where(Person.id == other).values(deleted=True, name=None))
     sync_person_tags(session, user_id)
 
 
-def split_faces(session: Session, user_id: int, face_ids: Sequence[int], name: str | None) -> int:
-    """Put these faces into a new person (the user's word); return its id."""
-    owners = set(session.scalars(
-        select(Person.user_id).join(Face, Face.person_id == Person.id).where(Face.id.in_(face_ids))))
-    if owners - {user_id}:
-        raise NotFound("some faces belong to another user's persons")
-    before = dict(session.execute(select(Face.id, Face.person_id).where(Face.id.in_(face_ids))).all())
-    person = create_person(session, user_id, name)
+def split_faces(session: Session, viewer: Viewer, face_ids: Sequence[int], name: str | None) -> int:
+    """Put these faces (all named by one of the viewer's person owners) into a new person
+    of that owner (the user's word); return its id."""
+    owner = _faces_owner(session, viewer, face_ids)
+    before = dict(session.execute(select(FacePerson.face_id, FacePerson.person_id).where(
+        FacePerson.user_id == owner, FacePerson.face_id.in_(face_ids))).all())
+    person = create_person(session, owner, name)
     for old in {p for p in before.values() if p is not None}:
-        assign_faces(session, [f for f, p in before.items() if p == old], person, from_person=old)
-    assign_faces(session, [f for f, p in before.items() if p is None], person)
-    sync_person_tags(session, user_id)
+        _assign(session, [f for f, p in before.items() if p == old], person, from_person=old)
+    _assign(session, [f for f in face_ids if before.get(f) is None], person)
+    sync_person_tags(session, owner)
     return person
 
 
@@ -160,7 +252,7 @@ def _sync_persons(session: Session, person_ids: set[Any]) -> None:
 
 def sync_person_tags(session: Session, user_id: int,
                      person_ids: Collection[int] | None = None) -> None:
-    """Make the user's "person" tags exactly the named persons' photos (all persons, or
+    """Make the owner's "person" tags exactly the named persons' photos (all persons, or
     only ``person_ids`` after a change that touched no name)."""
     named = {str(name): pid for name, pid in session.execute(select(Person.name, Person.id).where(
         Person.user_id == user_id, Person.deleted.is_(False), Person.name.is_not(None))).all()}
@@ -186,13 +278,15 @@ def sync_person_tags(session: Session, user_id: int,
             ["photo_id", "tag_id", "confidence", "source"],
             select(Face.photo_id, func.max(existing[name]), func.max(Face.score),
                    func.max(PERSON_TAG_SOURCE))
-            .where(Face.person_id == person_id).group_by(Face.photo_id)))
+            .join(FacePerson, FacePerson.face_id == Face.id)
+            .where(FacePerson.person_id == person_id).group_by(Face.photo_id)))
 
 
 # --- what the clustering job reads and writes ----------------------------------------------
 @dataclass
 class UserFaces:
     face_ids: list[int]
+    photo_ids: list[int]  # the photo of each face (two faces of one photo are two persons)
     embeddings: np.ndarray  # (n, 128) float32
     current: dict[int, int]  # face -> person (faces in a person now)
     named: set[int]  # persons with a name
@@ -202,10 +296,12 @@ class UserFaces:
 
 def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
                min_score: float, min_size_px: float) -> UserFaces:
-    """The faces clustering may use: in the user's mounts, good enough to cluster."""
+    """The faces the owner's clustering may use: in its mounts, good enough to cluster."""
+    mine = FacePerson.user_id == user_id
     rows = session.execute(
-        select(Face.id, Face.embedding, Face.person_id)
+        select(Face.id, Face.photo_id, Face.embedding, FacePerson.person_id)
         .join(Photo, Photo.id == Face.photo_id)
+        .outerjoin(FacePerson, and_(FacePerson.face_id == Face.id, mine))
         .where(
             Photo.mount_id.in_(mount_ids),
             Face.embedding.is_not(None),
@@ -217,16 +313,16 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
     ).all()
     persons = session.execute(select(Person.id, Person.name, Person.deleted)
                               .where(Person.user_id == user_id)).all()
-    mine = {p for p, _, _ in persons}
-    ids = [r[0] for r in rows]
-    embeddings = (np.frombuffer(b"".join(r[1] or b"" for r in rows), dtype="<f4").reshape(-1, 128)
+    owned = {p for p, _, _ in persons}
+    embeddings = (np.frombuffer(b"".join(r[2] or b"" for r in rows), dtype="<f4").reshape(-1, 128)
                   if rows else np.zeros((0, 128), np.float32))
     corrections = [(f, p, k) for f, p, k in session.execute(
         select(FaceCorrection.face_id, FaceCorrection.person_id, FaceCorrection.kind)
-        .where(FaceCorrection.person_id.in_(mine))).all()]
+        .where(FaceCorrection.person_id.in_(owned))).all()]
     return UserFaces(
-        face_ids=ids, embeddings=embeddings.astype(np.float32),
-        current={r[0]: r[2] for r in rows if r[2] in mine},
+        face_ids=[r[0] for r in rows], photo_ids=[r[1] for r in rows],
+        embeddings=embeddings.astype(np.float32),
+        current={r[0]: r[3] for r in rows if r[3] in owned},
         named={p for p, name, deleted in persons if name and not deleted},
         corrections=corrections,
         deleted={p for p, _, deleted in persons if deleted},
@@ -235,32 +331,36 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
 
 def apply_persons(session: Session, user_id: int, face_ids: Sequence[int],
                   result: Mapping[Any, object]) -> tuple[int, int]:
-    """Write a clustering result: ``face -> person id | ("new", label)``; faces of
+    """Write the owner's clustering result: ``face -> person id | ("new", label)``; faces of
     ``face_ids`` absent from it become unassigned unless the user placed them.
     Returns (persons created, faces whose person changed)."""
     created: dict[object, int] = {}
-    before = dict(session.execute(
-        select(Face.id, Face.person_id).where(Face.id.in_(face_ids))).all())
-    by_user = set(session.scalars(
-        select(Face.id).where(Face.id.in_(face_ids), Face.assigned_by == "user")))
+    placed = session.execute(select(FacePerson.face_id, FacePerson.person_id,
+                                    FacePerson.assigned_by)
+                             .where(FacePerson.user_id == user_id)).all()
+    wanted = set(face_ids)
+    before = {f: p for f, p, _ in placed if f in wanted}
+    by_user = {f for f, _, by in placed if by == "user" and f in wanted}
     changes: dict[int | None, list[int]] = {}
     for face in face_ids:
         target = result.get(face)
+        if face in by_user:
+            continue  # the user's placement (or removal) stands
         if isinstance(target, tuple):
             if target not in created:
                 created[target] = create_person(session, user_id, None)
             person: int | None = created[target]
         else:
             person = target if isinstance(target, int) else None
-        if person is None and face in by_user:
-            continue  # the user's placement (or removal) stands
         if before.get(face) != person:
             changes.setdefault(person, []).append(face)
     for person, faces in changes.items():
-        for start in range(0, len(faces), 500):
-            chunk = faces[start:start + 500]
-            session.execute(update(Face).where(Face.id.in_(chunk), Face.assigned_by.is_distinct_from("user"))
-                            .values(person_id=person, assigned_by="cluster" if person else None))
+        if person is None:
+            for start in range(0, len(faces), 500):
+                session.execute(delete(FacePerson).where(
+                    FacePerson.user_id == user_id, FacePerson.face_id.in_(faces[start:start + 500])))
+        else:
+            _place(session, user_id, faces, person, "cluster")
     _drop_empty_unnamed(session, user_id)
     sync_person_tags(session, user_id)
     return len(created), sum(len(f) for f in changes.values())
@@ -268,7 +368,7 @@ def apply_persons(session: Session, user_id: int, face_ids: Sequence[int],
 
 def _drop_empty_unnamed(session: Session, user_id: int) -> None:
     """Unnamed persons left without faces (and without the user's words) disappear."""
-    with_faces = select(Face.person_id).where(Face.person_id.is_not(None)).distinct()
+    with_faces = select(FacePerson.person_id).where(FacePerson.person_id.is_not(None)).distinct()
     with_words = select(FaceCorrection.person_id).distinct()
     session.execute(delete(Person).where(
         Person.user_id == user_id, Person.name.is_(None), Person.deleted.is_(False),
@@ -277,13 +377,15 @@ def _drop_empty_unnamed(session: Session, user_id: int) -> None:
 
 def face_boxes(session: Session, user_id: int) -> dict[int, list[tuple[int, float, float, float,
                                                                        float, float, int, int]]]:
-    """Per person: (face, x, y, w, h, score, photo width, photo height), box as fractions."""
+    """Per person of the owner: (face, x, y, w, h, score, photo width, photo height), box as
+    fractions."""
     out: dict[int, list[tuple[int, float, float, float, float, float, int, int]]] = {}
     rows = session.execute(
-        select(Face.person_id, Face.id, Face.x, Face.y, Face.w, Face.h, Face.score,
+        select(FacePerson.person_id, Face.id, Face.x, Face.y, Face.w, Face.h, Face.score,
                Photo.width, Photo.height)
-        .join(Photo, Photo.id == Face.photo_id).join(Person, Person.id == Face.person_id)
-        .where(Person.user_id == user_id, Person.deleted.is_(False))
+        .join(Face, Face.id == FacePerson.face_id).join(Photo, Photo.id == Face.photo_id)
+        .join(Person, Person.id == FacePerson.person_id)
+        .where(FacePerson.user_id == user_id, Person.deleted.is_(False))
     ).all()
     for person, face, x, y, w, h, score, width, height in rows:
         if person is not None:
@@ -303,47 +405,50 @@ class FaceInfo:
     photo_id: int
     box: tuple[float, float, float, float]  # x, y, w, h as fractions of the photo
     score: float
-    person_id: int | None
+    person_id: int | None  # in the viewer's eyes
     assigned_by: str | None
 
 
+def _face_info_query(viewer: Viewer) -> Any:
+    return (select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
+                   FacePerson.person_id, FacePerson.assigned_by)
+            .join(Photo, Photo.id == Face.photo_id)
+            .outerjoin(FacePerson, viewer_place(viewer))
+            .where(Photo.mount_id.in_(viewer.mount_ids)))
+
+
 def faces_info(
-    session: Session, mount_ids: Sequence[int], *, face_ids: Sequence[int] | None = None,
+    session: Session, viewer: Viewer, *, face_ids: Sequence[int] | None = None,
     person_id: int | None = None, unassigned: bool = False, offset: int = 0,
     limit: int | None = None,
 ) -> tuple[int, list[FaceInfo]]:
-    """Faces in the user's mounts (by id, of a person, or in no person): (total, page)."""
-    query = (select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
-                    Face.person_id, Face.assigned_by)
-             .join(Photo, Photo.id == Face.photo_id).where(Photo.mount_id.in_(list(mount_ids))))
+    """Faces in the viewer's mounts (by id, of a person, or in no person): (total, page)."""
+    query = _face_info_query(viewer)
     if face_ids is not None:
         query = query.where(Face.id.in_(list(face_ids)))
     if person_id is not None:
-        query = query.where(Face.person_id == person_id)
+        query = query.where(FacePerson.person_id == person_id)
     if unassigned:
-        query = query.where(Face.person_id.is_(None))
+        query = query.where(FacePerson.person_id.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Face.id).offset(offset).limit(limit))
     return total, [FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
                    for r in rows]
 
 
-def covers(session: Session, person_ids: Sequence[int]) -> dict[int, FaceInfo]:
-    """Each person's cover face (chosen by clustering; else its best-scoring face)."""
+def covers(session: Session, viewer: Viewer, person_ids: Sequence[int]) -> dict[int, FaceInfo]:
+    """Each person's cover face (chosen by clustering, if still the person's; else its
+    best-scoring face)."""
     rows = session.execute(
         select(Person.id, Person.cover_face_id).where(Person.id.in_(list(person_ids)))).all()
-    chosen = {pid: fid for pid, fid in rows if fid is not None}
-    missing = [pid for pid, fid in rows if fid is None]
-    if missing:
-        best = session.execute(
-            select(Face.person_id, Face.id).where(Face.person_id.in_(missing))
-            .order_by(Face.person_id, Face.score.desc(), Face.id)).all()
-        for pid, fid in best:
-            if pid is not None:
-                chosen.setdefault(pid, fid)
     faces = session.execute(
-        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
-               Face.person_id, Face.assigned_by).where(Face.id.in_(list(chosen.values())))).all()
-    by_id = {r[0]: FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
-             for r in faces}
-    return {pid: by_id[fid] for pid, fid in chosen.items() if fid in by_id}
+        _face_info_query(viewer).where(FacePerson.person_id.in_(list(person_ids)))
+        .order_by(FacePerson.person_id, Face.score.desc(), Face.id)).all()
+    chosen: dict[int, FaceInfo] = {}
+    cover_of = dict(rows)
+    for r in faces:
+        info = FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+        pid = int(r[7])
+        if pid not in chosen or cover_of.get(pid) == info.id:
+            chosen[pid] = info
+    return chosen

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from recognize.store.models import Photo, PhotoStage, PhotoTag, QueueItem, Tag, utcnow
@@ -207,8 +207,8 @@ class PhotoFilter:
     country: str | None = None
     city: str | None = None
     status: str | None = None
-    tag_ids: Sequence[int] = ()  # every one of these tags
-    person_id: int | None = None  # a face of this person
+    tag_ids: Sequence[int] = ()  # every one of these tags (the caller checks it may see them)
+    person_id: int | None = None  # a face of this person (the caller checks it is theirs)
     place: str | None = None  # country, country code or city
 
 
@@ -243,12 +243,16 @@ def get(session: Session, photo_id: int) -> Photo | None:
     return session.get(Photo, photo_id)
 
 
-def tags_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[tuple[str, str, float]]]:
+def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
+            ) -> dict[int, list[tuple[str, str, float]]]:
+    """The tags on these photos that the viewer sees: shared ones and those of its person
+    owners (``owner_ids``: the user and the groups of mounts that share persons)."""
     out: dict[int, list[tuple[str, str, float]]] = {p: [] for p in photo_ids}
     rows = session.execute(
         select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
         .join(Tag, Tag.id == PhotoTag.tag_id)
-        .where(PhotoTag.photo_id.in_(photo_ids))
+        .where(PhotoTag.photo_id.in_(photo_ids),
+               or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids))))
         .order_by(PhotoTag.confidence.desc())
     )
     for r in rows:
@@ -257,12 +261,14 @@ def tags_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[tuple[
 
 
 def _more_filters(query: Any, flt: PhotoFilter) -> Any:
-    from recognize.store.models import Face
+    from recognize.store.models import Face, FacePerson
 
     for tag_id in flt.tag_ids:
         query = query.where(Photo.id.in_(select(PhotoTag.photo_id).where(PhotoTag.tag_id == tag_id)))
     if flt.person_id is not None:
-        query = query.where(Photo.id.in_(select(Face.photo_id).where(Face.person_id == flt.person_id)))
+        query = query.where(Photo.id.in_(
+            select(Face.photo_id).join(FacePerson, FacePerson.face_id == Face.id)
+            .where(FacePerson.person_id == flt.person_id)))
     if flt.place:
         place = flt.place.lower()
         query = query.where((func.lower(Photo.country) == place)

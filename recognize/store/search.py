@@ -52,8 +52,8 @@ def words_of(query: str) -> list[str]:
     return [w for w in _SPLIT.split(query.strip().lower()) if w.strip("'\"")]
 
 
-def _visible(user_id: int) -> ColumnElement[bool]:
-    return or_(Tag.user_id.is_(None), Tag.user_id == user_id)
+def _visible(owner_ids: Sequence[int]) -> ColumnElement[bool]:
+    return or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids)))
 
 
 def _date_condition(phrase: str) -> ColumnElement[bool] | None:
@@ -99,10 +99,10 @@ def singulars(word: str) -> list[str]:
     return out
 
 
-def resolve(session: Session, user_id: int, phrase: str, expand: Expand | None) -> Term:
+def resolve(session: Session, owner_ids: Sequence[int], phrase: str, expand: Expand | None) -> Term:
     for candidate in [phrase, *singulars(phrase)]:
         rows = session.execute(
-            select(Tag.id, Tag.kind, Tag.name).where(_visible(user_id),
+            select(Tag.id, Tag.kind, Tag.name).where(_visible(owner_ids),
                                                       _condition(candidate, expand))
             .order_by(Tag.id)
         ).all()
@@ -112,7 +112,7 @@ def resolve(session: Session, user_id: int, phrase: str, expand: Expand | None) 
     return Term(phrase, (), ())
 
 
-def resolve_all(session: Session, user_id: int, query: str,
+def resolve_all(session: Session, owner_ids: Sequence[int], query: str,
                 expand: Expand | None = None) -> tuple[list[Term], list[str]]:
     """Terms of the query (two-word phrases first) and the words that found nothing."""
     words = words_of(query)
@@ -121,12 +121,12 @@ def resolve_all(session: Session, user_id: int, query: str,
     i = 0
     while i < len(words):
         if i + 1 < len(words):
-            pair = resolve(session, user_id, f"{words[i]} {words[i + 1]}", expand)
+            pair = resolve(session, owner_ids, f"{words[i]} {words[i + 1]}", expand)
             if pair.tag_ids:
                 terms.append(pair)
                 i += 2
                 continue
-        term = resolve(session, user_id, words[i], expand)
+        term = resolve(session, owner_ids, words[i], expand)
         if term.tag_ids:
             terms.append(term)
         else:
@@ -136,11 +136,12 @@ def resolve_all(session: Session, user_id: int, query: str,
 
 
 def search(
-    session: Session, user_id: int, mount_ids: Sequence[int], query: str,
+    session: Session, owner_ids: Sequence[int], mount_ids: Sequence[int], query: str,
     expand: Expand | None = None, *, offset: int = 0, limit: int | None = None,
 ) -> SearchResult:
-    """Photo ids of the user's mounts matching every term, ranked by summed confidence."""
-    terms, unknown = resolve_all(session, user_id, query, expand)
+    """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
+    shared tags and those of ``owner_ids`` (the user and their shared mounts' groups)."""
+    terms, unknown = resolve_all(session, owner_ids, query, expand)
     result = SearchResult(query=query, terms=terms, unknown=unknown)
     if unknown or not terms or not mount_ids:
         return result

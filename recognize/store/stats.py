@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recognize.store.models import Face, Mount, Person, Photo, QueueItem, Tag
+from recognize.store.models import Face, FacePerson, Mount, Person, Photo, QueueItem, Tag
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ def counts(session: Session) -> Counts:
         .join(Mount, Mount.id == QueueItem.mount_id)
         .group_by(Mount.name, QueueItem.stage).order_by(Mount.name, QueueItem.stage)).all()
     faces = session.scalar(select(func.count()).select_from(Face)) or 0
-    unassigned = session.scalar(select(func.count()).where(Face.person_id.is_(None))) or 0
+    placed = select(FacePerson.face_id).where(FacePerson.person_id.is_not(None))
+    unassigned = session.scalar(select(func.count()).where(Face.id.not_in(placed))) or 0
     alive = Person.deleted.is_(False)
     persons = session.scalar(select(func.count()).where(alive)) or 0
     named = session.scalar(select(func.count()).where(alive, Person.name.is_not(None))) or 0

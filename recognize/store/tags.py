@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Subquery, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.errors import NotFound
+from recognize.store.accounts import Viewer
 from recognize.store.models import Mount, Photo, PhotoTag, Tag
 
 USER_KINDS = ("user",)  # kinds a user may create, rename and delete
@@ -26,8 +27,9 @@ class TagInfo:
     photos: int
 
 
-def visible(user_id: int) -> ColumnElement[bool]:
-    return or_(Tag.user_id.is_(None), Tag.user_id == user_id)
+def visible(owner_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Shared tags and those of the viewer's person owners (the user, shared mounts' groups)."""
+    return or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids)))
 
 
 def _counts(session: Session, mount_ids: Sequence[int]) -> Subquery:
@@ -40,7 +42,7 @@ def _counts(session: Session, mount_ids: Sequence[int]) -> Subquery:
 
 
 def list_tags(
-    session: Session, user_id: int, mount_ids: Sequence[int], *, kind: str | None = None,
+    session: Session, viewer: Viewer, mount_ids: Sequence[int], *, kind: str | None = None,
     prefix: str | None = None, tag_id: int | None = None, offset: int = 0, limit: int = 100,
 ) -> tuple[int, list[TagInfo]]:
     """Tags with photos in the user's mounts (and the user's own tags, even empty), most
@@ -52,7 +54,7 @@ def list_tags(
         select(Tag.id, Tag.name, Tag.kind, Tag.synset, parent.name, Tag.user_id, n)
         .outerjoin(counts, counts.c.tid == Tag.id)
         .outerjoin(parent, parent.id == Tag.parent_id)
-        .where(visible(user_id), or_(n > 0, Tag.user_id == user_id))
+        .where(visible(viewer.owner_ids), or_(n > 0, Tag.user_id == viewer.user_id))
     )
     if kind:
         query = query.where(Tag.kind == kind)
@@ -62,12 +64,12 @@ def list_tags(
         query = query.where(Tag.id == tag_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(n.desc(), Tag.name, Tag.id).offset(offset).limit(limit))
-    return total, [TagInfo(r[0], r[1], r[2], r[3], r[4], r[5] == user_id, int(r[6]))
+    return total, [TagInfo(r[0], r[1], r[2], r[3], r[4], r[5] == viewer.user_id, int(r[6]))
                    for r in rows]
 
 
-def get_tag(session: Session, user_id: int, tag_id: int) -> Tag:
-    tag = session.scalar(select(Tag).where(Tag.id == tag_id, visible(user_id)))
+def get_tag(session: Session, owner_ids: Sequence[int], tag_id: int) -> Tag:
+    tag = session.scalar(select(Tag).where(Tag.id == tag_id, visible(owner_ids)))
     if tag is None:
         raise NotFound(f"no tag {tag_id}")
     return tag
@@ -84,11 +86,12 @@ def take_tag(session: Session, photo_id: int, tag_id: int) -> bool:
     return bool(getattr(done, "rowcount", 1))
 
 
-def photo_tags(session: Session, photo_id: int, user_id: int) -> list[dict[str, object]]:
+def photo_tags(session: Session, photo_id: int, owner_ids: Sequence[int]
+               ) -> list[dict[str, object]]:
     rows = session.execute(
         select(Tag.id, Tag.name, Tag.kind, PhotoTag.confidence, PhotoTag.source)
         .join(PhotoTag, PhotoTag.tag_id == Tag.id)
-        .where(PhotoTag.photo_id == photo_id, visible(user_id))
+        .where(PhotoTag.photo_id == photo_id, visible(owner_ids))
         .order_by(PhotoTag.confidence.desc(), Tag.name))
     return [{"id": r[0], "name": r[1], "kind": r[2], "confidence": round(r[3], 4),
              "source": r[4]} for r in rows]

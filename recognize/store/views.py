@@ -15,7 +15,9 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, upd
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict
-from recognize.store.models import Face, Person, Photo, PhotoTag, Tag
+from recognize.store.accounts import Viewer
+from recognize.store.models import Face, FacePerson, Person, Photo, PhotoTag, Tag
+from recognize.store.persons import viewer_place
 
 HIDDEN_TAG_KINDS = ("place", "date", "person")  # they have folders of their own
 
@@ -89,23 +91,23 @@ def _own(mount_ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 # --- persons and faces --------------------------------------------------------------------------
-def persons(
-    session: Session, user_id: int, mount_ids: Sequence[int], person_id: int | None = None
-) -> list[Group]:
-    """The user's persons (not deleted) with face statistics, empty persons included."""
+def persons(session: Session, viewer: Viewer, person_id: int | None = None) -> list[Group]:
+    """The viewer's persons (not deleted) with face statistics, empty persons included."""
     faces = (
-        select(Face.person_id.label("pid"), *_stat_cols(Face.id))
+        select(FacePerson.person_id.label("pid"), *_stat_cols(Face.id))
+        .join(Face, Face.id == FacePerson.face_id)
         .join(Photo, Photo.id == Face.photo_id)
-        .where(_own(mount_ids), Face.person_id.is_not(None))
-        .group_by(Face.person_id)
+        .where(_own(viewer.mount_ids), FacePerson.user_id.in_(viewer.owner_ids),
+               FacePerson.person_id.is_not(None))
+        .group_by(FacePerson.person_id)
     )
     if person_id is not None:
-        faces = faces.where(Face.person_id == person_id)
+        faces = faces.where(FacePerson.person_id == person_id)
     sub = faces.subquery()
     query = (
         select(Person.id, Person.name, *(sub.c[i] for i in range(1, 6)))
         .outerjoin(sub, sub.c.pid == Person.id)
-        .where(Person.user_id == user_id, Person.deleted.is_(False))
+        .where(Person.user_id.in_(viewer.owner_ids), Person.deleted.is_(False))
         .order_by(Person.id)
     )
     if person_id is not None:
@@ -113,39 +115,43 @@ def persons(
     return [Group(r[0], r[1], _stat(r, 2)) for r in session.execute(query)]
 
 
-def person_list(session: Session, user_id: int) -> list[Group]:
-    """The user's persons without statistics: a cheap lookup by name."""
+def person_list(session: Session, viewer: Viewer) -> list[Group]:
+    """The viewer's persons without statistics: a cheap lookup by name."""
     rows = session.execute(select(Person.id, Person.name).where(
-        Person.user_id == user_id, Person.deleted.is_(False)).order_by(Person.id))
+        Person.user_id.in_(viewer.owner_ids), Person.deleted.is_(False)).order_by(Person.id))
     return [Group(r[0], r[1], None) for r in rows]
 
 
 def person_photos(
     session: Session, person_id: int, mount_ids: Sequence[int], names: Sequence[str] | None = None
 ) -> list[PhotoRow]:
-    query = (
-        select(*_PHOTO_COLS)
-        .where(_own(mount_ids))
-        .where(Photo.id.in_(select(Face.photo_id).where(Face.person_id == person_id)))
-    )
+    placed = select(Face.photo_id).join(FacePerson, FacePerson.face_id == Face.id).where(
+        FacePerson.person_id == person_id)
+    query = select(*_PHOTO_COLS).where(_own(mount_ids)).where(Photo.id.in_(placed))
     return _rows(session, _named(query, names))
 
 
-def unassigned(session: Session, mount_ids: Sequence[int]) -> list[PhotoRow]:
+def _in_no_person(viewer: Viewer) -> Any:
+    """SQL: the face is in none of the viewer's persons."""
+    return ~select(FacePerson.face_id).where(viewer_place(viewer),
+                                             FacePerson.person_id.is_not(None)).exists()
+
+
+def unassigned(session: Session, viewer: Viewer) -> list[PhotoRow]:
     """One row per face in no person, with the face's left-to-right position in its photo."""
     position = func.row_number().over(partition_by=Face.photo_id, order_by=(Face.x, Face.id))
     total = func.count().over(partition_by=Face.photo_id)
     ranked = (
-        select(Face.id.label("fid"), Face.photo_id, Face.person_id,
+        select(Face.id.label("fid"), Face.photo_id, _in_no_person(viewer).label("free"),
                position.label("pos"), total.label("n"))
         .join(Photo, Photo.id == Face.photo_id)
-        .where(_own(mount_ids))
+        .where(_own(viewer.mount_ids))
         .subquery()
     )
     query = (
         select(*_PHOTO_COLS, ranked.c.fid, ranked.c.pos, ranked.c.n)
         .join(ranked, ranked.c.photo_id == Photo.id)
-        .where(ranked.c.person_id.is_(None))
+        .where(ranked.c.free)
         .order_by(Photo.id, ranked.c.pos)
     )
     return [PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6],
@@ -153,10 +159,10 @@ def unassigned(session: Session, mount_ids: Sequence[int]) -> list[PhotoRow]:
             for r in session.execute(query)]
 
 
-def unassigned_stat(session: Session, mount_ids: Sequence[int]) -> Stat:
+def unassigned_stat(session: Session, viewer: Viewer) -> Stat:
     row = session.execute(
         select(*_stat_cols(Face.id)).join(Photo, Photo.id == Face.photo_id)
-        .where(_own(mount_ids), Face.person_id.is_(None))
+        .where(_own(viewer.mount_ids), _in_no_person(viewer))
     ).one()
     return _stat(row)
 
@@ -166,29 +172,43 @@ def add_face(
     *, model: str = "user", person_id: int | None = None, embedding: bytes | None = None,
     assigned_by: str | None = None,
 ) -> int:
+    """A face on a photo; with ``person_id``, placed in that person for its owner."""
     x, y, w, h = box
     face = Face(photo_id=photo_id, x=x, y=y, w=w, h=h, score=score, model=model,
-                person_id=person_id, embedding=embedding, assigned_by=assigned_by)
+                embedding=embedding)
     session.add(face)
     session.flush()
+    if person_id is not None:
+        owner = session.scalar(select(Person.user_id).where(Person.id == person_id))
+        session.add(FacePerson(face_id=face.id, user_id=owner, person_id=person_id,
+                               assigned_by=assigned_by))
+        session.flush()
     return face.id
 
 
 def person_faces_in_photo(session: Session, person_id: int, photo_id: int) -> list[int]:
     return list(session.scalars(
-        select(Face.id).where(Face.person_id == person_id, Face.photo_id == photo_id)
+        select(Face.id).join(FacePerson, FacePerson.face_id == Face.id)
+        .where(FacePerson.person_id == person_id, Face.photo_id == photo_id).order_by(Face.id)
     ))
 
 
-def faces_of(session: Session, photo_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+def faces_of(session: Session, photo_ids: Sequence[int], viewer: Viewer
+             ) -> dict[int, list[dict[str, Any]]]:
+    """The faces on these photos with the viewer's person of each (name or "Person N")."""
     out: dict[int, list[dict[str, Any]]] = {p: [] for p in photo_ids}
     rows = session.execute(
-        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score, Face.person_id)
+        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
+               FacePerson.person_id, Person.name)
+        .join(Photo, Photo.id == Face.photo_id)
+        .outerjoin(FacePerson, viewer_place(viewer))
+        .outerjoin(Person, Person.id == FacePerson.person_id)
         .where(Face.photo_id.in_(photo_ids)).order_by(Face.photo_id, Face.x, Face.id)
     )
     for r in rows:
         out[r[1]].append({"id": r[0], "box": [r[2], r[3], r[4], r[5]], "score": r[6],
-                          "person_id": r[7]})
+                          "person_id": r[7],
+                          "person": None if r[7] is None else (r[8] or f"Person {r[7]}")})
     return out
 
 
@@ -263,12 +283,13 @@ def untag_photo(session: Session, photo_id: int, tag_id: int) -> None:
                                            PhotoTag.tag_id == tag_id))
 
 
-def tags_of(session: Session, photo_ids: Sequence[int], user_id: int) -> dict[int, list[Any]]:
+def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
+            ) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {p: [] for p in photo_ids}
     rows = session.execute(
         select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
         .join(Tag, Tag.id == PhotoTag.tag_id)
-        .where(PhotoTag.photo_id.in_(photo_ids), or_(Tag.user_id.is_(None), Tag.user_id == user_id))
+        .where(PhotoTag.photo_id.in_(photo_ids), _seen_by(owner_ids))
         .order_by(PhotoTag.photo_id, PhotoTag.confidence.desc())
     )
     for r in rows:
@@ -396,28 +417,33 @@ class Detection:
     person_name: str | None
 
 
-def _seen_tag(user_id: int, mount_ids: Sequence[int]) -> ColumnElement[bool]:
-    """Tags the user may see as system tags: their own, or shared ones on their photos."""
+def _seen_by(owner_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Tags a viewer may see: shared ones and those of its person owners (itself included)."""
+    return or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids)))
+
+
+def _seen_tag(viewer: Viewer) -> ColumnElement[bool]:
+    """Tags the viewer may see as system tags: their own, or shared ones on their photos."""
     used = select(PhotoTag.tag_id).join(Photo, Photo.id == PhotoTag.photo_id).where(
-        _own(mount_ids), PhotoTag.tag_id == Tag.id).exists()
-    return or_(Tag.user_id == user_id, and_(Tag.user_id.is_(None), used))
+        _own(viewer.mount_ids), PhotoTag.tag_id == Tag.id).exists()
+    return or_(Tag.user_id.in_(viewer.owner_ids), and_(Tag.user_id.is_(None), used))
 
 
-def system_tags(session: Session, user_id: int, mount_ids: Sequence[int],
+def system_tags(session: Session, viewer: Viewer,
                 tag_ids: Sequence[int] | None = None) -> list[SystemTag]:
-    """Every tag the user can see (all kinds), in one query."""
-    query = select(Tag.id, Tag.name, Tag.kind, Tag.user_id).where(_seen_tag(user_id, mount_ids))
+    """Every tag the viewer can see (all kinds), in one query."""
+    query = select(Tag.id, Tag.name, Tag.kind, Tag.user_id).where(_seen_tag(viewer))
     if tag_ids is not None:
         query = query.where(Tag.id.in_(list(tag_ids)))
     return [SystemTag(r[0], r[1], r[2], r[3] is not None)
             for r in session.execute(query.order_by(Tag.id))]
 
 
-def photo_system_tags(session: Session, photo_id: int, user_id: int) -> list[SystemTag]:
-    """The tags on one photo that the user can see (shared ones and their own)."""
+def photo_system_tags(session: Session, photo_id: int, viewer: Viewer) -> list[SystemTag]:
+    """The tags on one photo that the viewer can see (shared ones and their own)."""
     rows = session.execute(
         select(Tag.id, Tag.name, Tag.kind, Tag.user_id).join(PhotoTag, PhotoTag.tag_id == Tag.id)
-        .where(PhotoTag.photo_id == photo_id, or_(Tag.user_id.is_(None), Tag.user_id == user_id))
+        .where(PhotoTag.photo_id == photo_id, _seen_by(viewer.owner_ids))
         .order_by(Tag.id))
     return [SystemTag(r[0], r[1], r[2], r[3] is not None) for r in rows]
 
@@ -435,43 +461,44 @@ def _face_entry(r: Any) -> FaceEntry:
     return FaceEntry(photo, r[6], r[7], (r[8], r[9], r[10], r[11]))
 
 
-def _face_query(mount_ids: Sequence[int]) -> Any:
-    return (select(*_PHOTO_COLS, Face.id, Face.person_id, Face.x, Face.y, Face.w, Face.h)
-            .join(Photo, Photo.id == Face.photo_id).where(_own(mount_ids))
-            .order_by(Face.id))
+def _face_query(viewer: Viewer) -> Any:
+    return (select(*_PHOTO_COLS, Face.id, FacePerson.person_id, Face.x, Face.y, Face.w, Face.h)
+            .join(Photo, Photo.id == Face.photo_id).outerjoin(FacePerson, viewer_place(viewer))
+            .where(_own(viewer.mount_ids)).order_by(Face.id))
 
 
-def person_faces(session: Session, person_id: int, mount_ids: Sequence[int]) -> list[FaceEntry]:
-    return _face_entries(session, _face_query(mount_ids).where(Face.person_id == person_id))
+def person_faces(session: Session, person_id: int, viewer: Viewer) -> list[FaceEntry]:
+    return _face_entries(session, _face_query(viewer).where(FacePerson.person_id == person_id))
 
 
-def unassigned_faces(session: Session, mount_ids: Sequence[int]) -> list[FaceEntry]:
-    return _face_entries(session, _face_query(mount_ids).where(Face.person_id.is_(None)))
+def unassigned_faces(session: Session, viewer: Viewer) -> list[FaceEntry]:
+    return _face_entries(session, _face_query(viewer).where(FacePerson.person_id.is_(None)))
 
 
-def face_entry(session: Session, face_id: int, mount_ids: Sequence[int]) -> FaceEntry | None:
-    found = _face_entries(session, _face_query(mount_ids).where(Face.id == face_id))
+def face_entry(session: Session, face_id: int, viewer: Viewer) -> FaceEntry | None:
+    found = _face_entries(session, _face_query(viewer).where(Face.id == face_id))
     return found[0] if found else None
 
 
-def detections(session: Session, photo_ids: Sequence[int], user_id: int
+def detections(session: Session, photo_ids: Sequence[int], viewer: Viewer
                ) -> dict[int, list[Detection]]:
-    """All faces on these photos, one query; faces of other users' persons are left out."""
+    """All faces on these photos, one query, each with the viewer's person (never another
+    user's)."""
     out: dict[int, list[Detection]] = {p: [] for p in photo_ids}
     rows = session.execute(
-        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.person_id,
+        select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, FacePerson.person_id,
                Person.name)
-        .outerjoin(Person, Person.id == Face.person_id)
-        .where(Face.photo_id.in_(list(photo_ids)),
-               or_(Face.person_id.is_(None), Person.user_id == user_id))
+        .join(Photo, Photo.id == Face.photo_id)
+        .outerjoin(FacePerson, viewer_place(viewer))
+        .outerjoin(Person, Person.id == FacePerson.person_id)
+        .where(Face.photo_id.in_(list(photo_ids)))
         .order_by(Face.photo_id, Face.id))
     for r in rows:
         out[r[1]].append(Detection(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7]))
     return out
 
 
-def preview_faces(session: Session, user_id: int, mount_ids: Sequence[int]
-                  ) -> dict[int, FaceEntry]:
+def preview_faces(session: Session, viewer: Viewer) -> dict[int, FaceEntry]:
     """Per person, the face to show as its cover: the one clustering chose, else Recognize's
     rule (the largest face with a margin of half its size on every side, else the largest);
     for all persons in one query."""
@@ -479,13 +506,16 @@ def preview_faces(session: Session, user_id: int, mount_ids: Sequence[int]
                   1 - (Face.x + Face.w) - Face.w * 0.5 > 0,
                   1 - (Face.y + Face.h) - Face.h * 0.5 > 0)
     rank = func.row_number().over(
-        partition_by=Face.person_id,
+        partition_by=FacePerson.person_id,
         order_by=(case((Face.id == Person.cover_face_id, 0), else_=1), case((inside, 0), else_=1),
                   Face.h.desc(), Face.w.desc(), Face.id))
-    ranked = (select(*_PHOTO_COLS, Face.id.label("fid"), Face.person_id.label("pid"),
+    ranked = (select(*_PHOTO_COLS, Face.id.label("fid"), FacePerson.person_id.label("pid"),
                      Face.x, Face.y, Face.w, Face.h, rank.label("rank"))
-              .join(Photo, Photo.id == Face.photo_id).join(Person, Person.id == Face.person_id)
-              .where(_own(mount_ids), Person.user_id == user_id, Person.deleted.is_(False))
+              .join(Photo, Photo.id == Face.photo_id)
+              .join(FacePerson, FacePerson.face_id == Face.id)
+              .join(Person, Person.id == FacePerson.person_id)
+              .where(_own(viewer.mount_ids), Person.user_id.in_(viewer.owner_ids),
+                     FacePerson.user_id == Person.user_id, Person.deleted.is_(False))
               .subquery())
     rows = session.execute(select(*ranked.c[:12]).where(ranked.c.rank == 1))
     return {r[7]: _face_entry(r) for r in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from recognize.store import persons as person_store
-from recognize.store import views
+from recognize.store import accounts, views
 from tests.dav.conftest import Client
 from tests.dav.library import Library, Server
 
@@ -54,7 +54,7 @@ def test_person_and_tag_operations(fresh: tuple[Library, Server]) -> None:
 
     with lib.store.session() as s:  # what the API reads: the store, changed at once
         alice = lib.persons
-        persons = {g.key: g.name for g in views.persons(s, 1, [1, 2])}
+        persons = {g.key: g.name for g in views.persons(s, accounts.viewer(s, 1))}
         assert persons[alice["Ann"]] == "Anna" and "Carl" in persons.values()
         lake, sunrise = lib.faces["ann_lake"], lib.faces["ann_sunrise"]
         found = person_store.corrections(s, [lake, sunrise, lib.faces["free_night_2"]])

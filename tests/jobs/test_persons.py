@@ -12,9 +12,13 @@ import pytest
 from recognize import config as config_mod
 from recognize.jobs.persons import cluster_user
 from recognize.jobs.scan import open_store, scan
+from recognize.store import accounts
 from recognize.store import persons as person_store
 from tests.conftest import shared, write_config
 
+# faces with alice's (user 1) person of each, as the old faces.person_id column read
+FACES = ("(SELECT faces.*, fp.person_id AS person_id FROM faces LEFT JOIN face_persons fp "
+         "ON fp.face_id = faces.id AND fp.user_id = 1)")
 PEOPLE = ("angelina_jolie", "barack_obama", "compreface_person_a", "mark_zuckerberg",
           "jennifer_aniston")
 
@@ -41,10 +45,14 @@ def world(tmp_path_factory: pytest.TempPathFactory, password_hash: str):
     return settings, store, db, photos, later, report
 
 
+def alice(session) -> accounts.Viewer:
+    return accounts.viewer(session, 1)
+
+
 def persons_by_identity(db: sqlite3.Connection) -> dict[str, Counter[int | None]]:
     """For each identity (its folder), how many of its largest faces sit in each person."""
     rows = db.execute(
-        "SELECT p.path, f.person_id, f.w * f.h FROM faces f JOIN photos p ON p.id = f.photo_id"
+        f"SELECT p.path, f.person_id, f.w * f.h FROM {FACES} f JOIN photos p ON p.id = f.photo_id"
     ).fetchall()
     largest: dict[str, tuple[float, int | None]] = {}
     for path, person, area in rows:
@@ -78,7 +86,7 @@ def test_named_person_keeps_its_name_and_gets_new_photos(world) -> None:
     settings, store, db, photos, later, _ = world
     jolie = persons_by_identity(db)["angelina_jolie"].most_common(1)[0][0]
     with store.session() as session:
-        person_store.rename_person(session, 1, jolie, "Angelina")
+        person_store.rename_person(session, alice(session), jolie, "Angelina")
     tags = db.execute("SELECT count(*) FROM photo_tags pt JOIN tags t ON t.id = pt.tag_id "
                       "WHERE t.kind = 'person' AND t.name = 'Angelina'").fetchone()[0]
     assert tags == sum(persons_by_identity(db)["angelina_jolie"].values())
@@ -89,7 +97,7 @@ def test_named_person_keeps_its_name_and_gets_new_photos(world) -> None:
     assert report.counters.photos == len(PEOPLE)
     assert db.execute("SELECT name FROM persons WHERE id = ?", (jolie,)).fetchone()[0] == "Angelina"
     new_face = db.execute(
-        "SELECT f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id "
+        f"SELECT f.person_id FROM {FACES} f JOIN photos p ON p.id = f.photo_id "
         "WHERE p.path LIKE 'angelina_jolie/new_%' ORDER BY f.w * f.h DESC LIMIT 1").fetchone()[0]
     assert new_face == jolie
     # a full re-clustering (e.g. after a threshold changed) keeps the name too
@@ -103,16 +111,17 @@ def test_corrections_survive_reclustering(world) -> None:
     obama = found["barack_obama"].most_common(1)[0][0]
     zuck = found["compreface_person_a"].most_common(1)[0][0]
     assert obama is not None and zuck is not None
-    rejected = db.execute("SELECT id FROM faces WHERE person_id = ? LIMIT 1", (obama,)).fetchone()[0]
-    moved = db.execute("SELECT id FROM faces WHERE person_id = ? LIMIT 1", (zuck,)).fetchone()[0]
+    rejected = db.execute(f"SELECT id FROM {FACES} f WHERE person_id = ? LIMIT 1", (obama,)).fetchone()[0]
+    moved = db.execute(f"SELECT id FROM {FACES} f WHERE person_id = ? LIMIT 1", (zuck,)).fetchone()[0]
     with store.session() as session:
-        person_store.reject_faces(session, [rejected], obama)  # "this face is not X"
-        person_store.assign_faces(session, [moved], obama, from_person=zuck)  # "this face is X"
+        me = alice(session)
+        person_store.reject_faces(session, me, [rejected], obama)  # "this face is not X"
+        person_store.assign_faces(session, me, [moved], obama, from_person=zuck)  # "this face is X"
     for full in (False, True):
         cluster_user(settings, store, "alice", full=full)
-        assert db.execute("SELECT person_id FROM faces WHERE id = ?", (rejected,)).fetchone()[0] \
+        assert db.execute(f"SELECT person_id FROM {FACES} f WHERE id = ?", (rejected,)).fetchone()[0] \
             != obama
-        assert db.execute("SELECT person_id FROM faces WHERE id = ?", (moved,)).fetchone()[0] \
+        assert db.execute(f"SELECT person_id FROM {FACES} f WHERE id = ?", (moved,)).fetchone()[0] \
             == obama
 
 
@@ -121,13 +130,13 @@ def test_a_deleted_persons_faces_do_not_rejoin(world) -> None:
     aniston = persons_by_identity(db)["jennifer_aniston"].most_common(1)[0][0]
     if aniston is None:
         pytest.skip("jennifer_aniston formed no person in this subset")
-    faces = [f for (f,) in db.execute("SELECT id FROM faces WHERE person_id = ?", (aniston,))]
+    faces = [f for (f,) in db.execute(f"SELECT id FROM {FACES} f WHERE person_id = ?", (aniston,))]
     with store.session() as session:
-        person_store.delete_person(session, 1, aniston)
+        person_store.delete_person(session, alice(session), aniston)
     for full in (False, True):
         cluster_user(settings, store, "alice", full=full)
         placed = db.execute(
-            f"SELECT count(*) FROM faces WHERE id IN ({','.join('?' * len(faces))}) "
+            f"SELECT count(*) FROM {FACES} f WHERE id IN ({','.join('?' * len(faces))}) "
             "AND person_id IS NOT NULL", faces).fetchone()[0]
         assert placed == 0
         assert db.execute("SELECT deleted FROM persons WHERE id = ?", (aniston,)).fetchone()[0]
