@@ -52,3 +52,7 @@ class ModelError(RecognizeError):
     """A recognition model is missing, corrupt or failed to load."""
 
     exit_code = 6
+
+
+class BadName(RecognizeError):
+    """A name a user gave (person, tag) cannot be used; the message says why."""

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from wsgidav import util
-from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
 from recognize.dav.people import person_label
-from recognize.errors import Conflict, NotFound
+from recognize.errors import BadName, Conflict, NotFound
 from recognize.store import persons, views
 from recognize.store.views import FaceEntry, Group, PhotoRow, Stat
 
@@ -112,6 +112,8 @@ class FacesHome(VirtualCollection):
         try:
             with self.ctx.session() as session:
                 persons.create_person(session, self.ctx.user_id or 0, name)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
@@ -238,6 +240,8 @@ class FaceRoot(FaceFolder):
         try:
             with self.ctx.session() as session:
                 persons.rename_person(session, self.ctx.viewer, self.person_id, new)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise forbid(str(exc)) from None
         except NotFound as exc:

@@ -30,7 +30,7 @@ from wsgidav.mw.base_mw import BaseMiddleware
 
 from recognize.dav.base import NS_OC, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
-from recognize.errors import Conflict
+from recognize.errors import BadName, Conflict
 from recognize.store import views
 from recognize.store.views import SystemTag
 
@@ -118,6 +118,8 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
                 try:
                     with self.ctx.session() as session:
                         views.rename_user_tag(session, self.ctx.user_id or 0, self.tag.id, text)
+                except BadName as bad:
+                    raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
                 except Conflict as exc:
                     raise DAVError(HTTP_CONFLICT, str(exc)) from None
             return
@@ -294,6 +296,8 @@ def create_tag(ctx: UserContext, environ: dict[str, Any], photo: str | None) -> 
             tag_id = views.create_user_tag(session, uid, name.strip())
             if photo is not None:
                 views.tag_photo(session, int(photo), tag_id)
+    except BadName as bad:
+        raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
     except Conflict:
         raise DAVError(HTTP_CONFLICT, "tag already exists") from None
     base = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', 'localhost')}"

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from wsgidav import util
-from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
-from recognize.errors import Conflict
+from recognize.errors import BadName, Conflict
 from recognize.store import persons, views
 from recognize.store.views import PhotoRow, Stat
 
@@ -53,6 +53,8 @@ class PeopleRoot(VirtualCollection):
         try:
             with self.ctx.session() as session:
                 persons.create_person(session, self.ctx.user_id or 0, name)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
@@ -90,6 +92,8 @@ class PersonFolder(PhotoFolder):
         try:
             with self.ctx.session() as session:
                 persons.rename_person(session, self.ctx.viewer, self.person_id, new)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
         return True

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from wsgidav import util
-from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 
 from recognize.dav import names
@@ -23,7 +23,7 @@ from recognize.dav.base import (
     VirtualCollection,
     forbid,
 )
-from recognize.errors import Conflict
+from recognize.errors import BadName, Conflict
 from recognize.store import views
 from recognize.store.views import Group, PhotoRow, Stat
 
@@ -58,6 +58,8 @@ class TagsRoot(VirtualCollection):
         try:
             with self.ctx.session() as session:
                 views.create_user_tag(session, self.ctx.user_id or 0, name)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
@@ -93,6 +95,8 @@ class TagFolder(PhotoFolder):
         try:
             with self.ctx.session() as session:
                 views.rename_user_tag(session, self.ctx.user_id or 0, self.tag_id, new)
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
             raise DAVError(HTTP_CONFLICT, str(exc)) from None
         return True

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict, NotFound
+from recognize.store import naming
 from recognize.store.accounts import Viewer
 from recognize.store.models import Face, FaceCorrection, FacePerson, Person, Photo, PhotoTag, Tag
 
@@ -181,6 +182,7 @@ def _free_person_name(session: Session, user_id: int, name: str, keep: int | Non
 def create_person(session: Session, user_id: int, name: str | None) -> int:
     """A new person of ``user_id`` (a user, or a shared mount's group)."""
     if name is not None:
+        name = naming.person_name(name)
         _free_person_name(session, user_id, name, None)
     person = Person(user_id=user_id, name=name)
     session.add(person)
@@ -190,6 +192,7 @@ def create_person(session: Session, user_id: int, name: str | None) -> int:
 
 def rename_person(session: Session, viewer: Viewer, person_id: int, name: str) -> None:
     owner = _viewers_person(session, viewer, person_id)
+    name = naming.person_name(name)
     _free_person_name(session, owner, name, person_id)
     session.execute(update(Person).where(Person.id == person_id).values(name=name))
     sync_person_tags(session, owner)

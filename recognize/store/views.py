@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, upd
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict
+from recognize.store import naming
 from recognize.store.accounts import Viewer
 from recognize.store.models import Face, FacePerson, Person, Photo, PhotoTag, Tag
 from recognize.store.persons import viewer_place
@@ -256,6 +257,7 @@ def tag_photos(
 
 
 def create_user_tag(session: Session, user_id: int, name: str) -> int:
+    name = naming.tag_name(name)
     if session.scalar(select(Tag.id).where(Tag.name == name, _visible_tag(user_id))):
         raise Conflict(f"a tag named {name!r} exists already")
     tag = Tag(name=name, kind="user", user_id=user_id)
@@ -265,6 +267,7 @@ def create_user_tag(session: Session, user_id: int, name: str) -> int:
 
 
 def rename_user_tag(session: Session, user_id: int, tag_id: int, name: str) -> None:
+    name = naming.tag_name(name)
     if session.scalar(select(Tag.id).where(Tag.name == name, _visible_tag(user_id))):
         raise Conflict(f"a tag named {name!r} exists already")
     session.execute(update(Tag).where(Tag.id == tag_id, Tag.user_id == user_id).values(name=name))
