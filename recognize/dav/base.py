@@ -88,6 +88,9 @@ class Props:
     def extra_property_value(self, name: str) -> Any:
         return None
 
+    def check_proppatch(self) -> None:
+        """Raise a 403 when this resource's (dead) properties may not be changed."""
+
 
 class EmptyBody:
     """A non-collection with no bytes of its own (a system tag, a name being uploaded)."""

@@ -1,6 +1,7 @@
 """``files/<mount>/…``: the originals. Read-only unless the mount says ``writable = true``;
 then PUT, MKCOL, DELETE, MOVE and COPY act on the real folder and the store follows
-(:mod:`recognize.jobs.notify`). Paths never leave the mount (symlinks included).
+(:mod:`recognize.jobs.notify`). Paths never leave the mount (symlinks included). A PUT
+replaces a file only once its whole body arrived (:mod:`recognize.dav.atomic`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 
 from wsgidav import util
 from wsgidav.dav_error import HTTP_FORBIDDEN, DAVError
-from wsgidav.dav_provider import _DAVResource
+from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from wsgidav.fs_dav_provider import FileResource, FolderResource
 
-from recognize.dav.base import Props, VirtualCollection, digest, forbid
+from recognize.dav.atomic import TEMP_PREFIX, AtomicUpload, declared_length, is_temp
+from recognize.dav.base import EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import MountInfo, UserContext
 from recognize.jobs import notify
 from recognize.log import get_logger
@@ -45,6 +47,8 @@ def file_path(ctx: UserContext, path: str) -> tuple[MountInfo, str, str]:
     parts = [p for p in rel.split("/") if p]
     if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
         raise forbid("path leaves the mount")
+    if parts and is_temp(parts[-1]):
+        raise forbid(f"names like {TEMP_PREFIX}….part are the server's unfinished uploads")
     full = os.path.join(str(mount.root), *parts)
     root_real = os.path.realpath(mount.root)
     real = os.path.realpath(full)
@@ -73,6 +77,9 @@ class _Mounted(Props):
     def _writable(self) -> None:
         if not self.mount.writable:
             raise forbid(f"mount {self.mount.name!r} is read-only")
+
+    def check_proppatch(self) -> None:
+        self._writable()
 
     def _notify_added(self, dest_path: str) -> None:
         mount, rel, _ = file_path(self.ctx, dest_path)
@@ -117,12 +124,10 @@ class MountFile(_Mounted, FileResource):
 
     def begin_write(self, *, content_type: str | None = None) -> Any:
         self._writable()
-        return super().begin_write(content_type=content_type)
+        return _begin_upload(self)
 
     def end_write(self, *, with_errors: bool) -> None:
-        if not with_errors:
-            notify.added(self.ctx.backend.store, self.mount.id, self.mount.root, self.rel,
-                         _stages(self.ctx))
+        _end_upload(self, with_errors)
 
     def delete(self) -> None:
         self._writable()
@@ -149,6 +154,64 @@ class MountFile(_Mounted, FileResource):
         self._notify_added(dest_path)
 
 
+class NewMountFile(_Mounted, EmptyBody, DAVNonCollection):
+    """The target of a PUT that creates a file: nothing exists on disk until the body is in."""
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext) -> None:
+        super().__init__(path, environ)
+        self.ctx = ctx
+        self.mount, self.rel, self._file_path = file_path(ctx, path)
+        self.permissions = "DNVW"
+
+    def get_etag(self) -> str | None:
+        try:
+            st = os.stat(self._file_path)
+        except OSError:
+            return None
+        return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+
+    def support_etag(self) -> bool:
+        return True
+
+    def get_last_modified(self) -> None:
+        return None
+
+    def get_creation_date(self) -> None:
+        return None
+
+    def begin_write(self, *, content_type: str | None = None) -> Any:
+        self._writable()
+        return _begin_upload(self)
+
+    def end_write(self, *, with_errors: bool) -> None:
+        _end_upload(self, with_errors)
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        self._writable()
+        if not dry_run and os.path.exists(self._file_path):
+            os.utime(self._file_path, (time_stamp, time_stamp))
+        return True
+
+
+UPLOAD_KEY = "recognize.dav.atomic"
+
+
+def _begin_upload(res: MountFile | NewMountFile) -> AtomicUpload:
+    upload = AtomicUpload(res._file_path, declared_length(res.environ))
+    res.environ[UPLOAD_KEY] = upload
+    return upload
+
+
+def _end_upload(res: MountFile | NewMountFile, with_errors: bool) -> None:
+    upload: AtomicUpload | None = res.environ.pop(UPLOAD_KEY, None)
+    if upload is not None and (with_errors or not upload.done):
+        upload.discard()
+        return
+    if not with_errors:
+        notify.added(res.ctx.backend.store, res.mount.id, res.mount.root, res.rel,
+                     _stages(res.ctx))
+
+
 
 class MountFolder(_Mounted, FolderResource):
     def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext) -> None:
@@ -166,7 +229,7 @@ class MountFolder(_Mounted, FolderResource):
     def get_member_names(self) -> list[str]:
         out = []
         for entry in os.scandir(self._file_path):
-            if entry.is_symlink() and not self.mount.follow_symlinks:
+            if (entry.is_symlink() and not self.mount.follow_symlinks) or is_temp(entry.name):
                 continue
             if entry.is_dir() or entry.is_file():
                 out.append(entry.name)
@@ -185,7 +248,9 @@ class MountFolder(_Mounted, FolderResource):
 
     def create_empty_resource(self, name: str) -> Any:
         self._writable()
-        return super().create_empty_resource(name)
+        if self.environ.get("REQUEST_METHOD") == "PUT":  # created only once the body is in
+            return NewMountFile(join(self.path, name), self.environ, self.ctx)
+        return super().create_empty_resource(name)  # LOCK of a new name: an empty file
 
     def create_collection(self, name: str) -> None:
         self._writable()
