@@ -1,12 +1,19 @@
-"""The wsgidav application: our provider, auth, persistent locks and properties, guards."""
+"""The wsgidav application: our provider, auth, persistent locks and properties, guards
+(:mod:`recognize.dav.guard`) and error bodies (:mod:`recognize.dav.errors`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from wsgidav.dav_error import (
+    HTTP_FORBIDDEN,
+    HTTP_NOT_FOUND,
+    DAVError,
+    DAVErrorCondition,
+    PRECONDITION_CODE_PropfindFiniteDepth,
+)
 from wsgidav.dir_browser import WsgiDavDirBrowser
-from wsgidav.error_printer import ErrorPrinter
 from wsgidav.lock_man.lock_storage import LockStorageShelve
 from wsgidav.prop_man.property_manager import ShelvePropertyManager
 from wsgidav.request_resolver import RequestResolver
@@ -16,27 +23,75 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from recognize.config import Settings
 from recognize.dav.auth import Authenticator, digest_ha1s, make_controller
 from recognize.dav.context import Backend
+from recognize.dav.errors import ErrorBodies, forward_wsgidav_logs, refusal, report
+from recognize.dav.guard import Refused, check_body, guard
 from recognize.dav.nextcloud_tags import SystemTagsPost
 from recognize.dav.provider import RecognizeProvider
 from recognize.store import Store
 
 MOUNT_PATH = "/dav"
-MAX_XML_BODY = 1 << 20  # PROPFIND, PROPPATCH, LOCK bodies are small; refuse more (413)
-XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "MKCOL", "COPY", "MOVE",
-                         "DELETE", "OPTIONS", "GET", "HEAD"})
-FINITE_DEPTH = (
-    b'<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:">'
-    b"<D:propfind-finite-depth/></D:error>\n"
-)
+FINITE_DEPTH = DAVErrorCondition(PRECONDITION_CODE_PropfindFiniteDepth)
+ROOT_WRITES = frozenset({"DELETE", "MOVE", "COPY", "PUT", "MKCOL", "PROPPATCH"})
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class FiniteRequestServer(RequestServer):
-    """RFC 4918 9.1: PROPFIND with ``Depth: infinity`` (or none) is refused with 403."""
+    """wsgidav's request handling with our refusals: RFC 4918 9.1 (PROPFIND with
+    ``Depth: infinity``, or none, on a collection is refused with 403; a file has no members,
+    so there it is answered as Depth 0), no changes to ``/dav/`` itself, and no PROPPATCH
+    where the resource says its properties are read-only."""
 
     def __init__(self, dav_provider: Any) -> None:
         super().__init__(dav_provider)
         self.allow_propfind_infinite = False
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ["REQUEST_METHOD"]
+        if method in ROOT_WRITES and environ.get("PATH_INFO", "/").strip("/") == "":
+            raise DAVError(HTTP_FORBIDDEN, f"the top of the tree ({MOUNT_PATH}/) cannot be "
+                           "deleted, moved, copied, written or changed")
+        return super().__call__(environ, start_response)
+
+    def _send_response(self, environ: dict[str, Any], start_response: Any, root_res: Any,
+                       success_code: int, error_list: list[tuple[str, DAVError]]) -> Any:
+        """DELETE/COPY/MOVE: an error of the request's own resource is raised, so that
+        :class:`ErrorBodies` answers it (reason in the body, 500s logged, never their text);
+        a 500 of a member (in a 207) is logged here."""
+        if error_list and len(error_list) == 1 and error_list[0][0] == root_res.get_href():
+            raise error_list[0][1]
+        for _href, error in error_list or []:
+            if error.value >= 500:
+                report(error, error, environ)
+        return super()._send_response(environ, start_response, root_res, success_code,
+                                      error_list)
+
+    def do_PROPFIND(self, environ: dict[str, Any], start_response: Any) -> Any:
+        depth = environ.get("HTTP_DEPTH")
+        if depth is None or depth.lower() == "infinity":
+            res = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+            if res is None:
+                raise DAVError(HTTP_NOT_FOUND, f"{environ['PATH_INFO']} does not exist")
+            if res.is_collection:
+                raise DAVError(HTTP_FORBIDDEN, "PROPFIND of a folder needs Depth: 0 or 1 "
+                               "(infinite depth is refused)", err_condition=FINITE_DEPTH)
+            environ["HTTP_DEPTH"] = "0"
+        return super().do_PROPFIND(environ, start_response)
+
+    def do_PROPPATCH(self, environ: dict[str, Any], start_response: Any) -> Any:
+        res = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        check = getattr(res, "check_proppatch", None)
+        if check is not None:
+            check()
+        return super().do_PROPPATCH(environ, start_response)
+
+
+class DirBrowser(WsgiDavDirBrowser):
+    """wsgidav's HTML listing; its refusal of a GET with a body (415) raised a TypeError."""
+
+    def _fail(self, value: int, context_info: Any = None, src_exception: Any = None,
+              err_condition: Any = None) -> None:
+        raise DAVError(value, context_info, src_exception=src_exception,
+                       err_condition=err_condition)
 
 
 class FiniteDepthResolver(RequestResolver):
@@ -48,46 +103,14 @@ class FiniteDepthResolver(RequestResolver):
         yield from super().__call__(environ, start_response)
 
 
-def _refuse(start_response: Any, status: str, body: bytes, ctype: str = "text/plain") -> list[bytes]:
-    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
-                            ("Connection", "close")])
-    return [body]
-
-
 ALLOW = ("OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, DELETE, COPY, MOVE, MKCOL, LOCK, "
          "UNLOCK")
 
 
-def options(start_response: Any) -> list[bytes]:
+def options(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     start_response("200 OK", [("DAV", "1, 2"), ("MS-Author-Via", "DAV"), ("Allow", ALLOW),
                               ("Accept-Ranges", "bytes"), ("Content-Length", "0")])
     return [b""]
-
-
-def guard(app: Wsgi) -> Wsgi:
-    """Refuse oversized XML bodies before anything reads them, and infinite PROPFINDs early."""
-
-    def guarded(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "")
-        path = environ.get("PATH_INFO", "")
-        if any(part in ("..", ".") or "\0" in part for part in path.split("/")):
-            return _refuse(start_response, "400 Bad Request", b"invalid path\n")
-        if method in XML_METHODS:
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                return _refuse(start_response, "400 Bad Request", b"invalid Content-Length\n")
-            if length > MAX_XML_BODY:
-                return _refuse(start_response, "413 Request Entity Too Large",
-                               b"request body too large for this method\n")
-        if method == "OPTIONS":  # answered without credentials (Windows), same for every path
-            return options(start_response)
-        if method == "PROPFIND" and environ.get("HTTP_DEPTH", "infinity").lower() == "infinity":
-            return _refuse(start_response, "403 Forbidden", FINITE_DEPTH,
-                           'application/xml; charset="utf-8"')
-        return app(environ, start_response)
-
-    return guarded
 
 
 def make_dav_app(settings: Settings, store: Store) -> Wsgi:
@@ -107,7 +130,7 @@ def make_dav_app(settings: Settings, store: Store) -> Wsgi:
         "lock_storage": LockStorageShelve(str(folder / "locks.shelve")),
         "property_manager": ShelvePropertyManager(str(folder / "properties.shelve")),
         "hotfixes": {"emulate_win32_lastmod": True},
-        "middleware_stack": [ErrorPrinter, Authenticator, SystemTagsPost, WsgiDavDirBrowser,
+        "middleware_stack": [ErrorBodies, Authenticator, SystemTagsPost, DirBrowser,
                              FiniteDepthResolver],
         "dir_browser": {"enable": True, "directory_slash": False, "response_trailer": "recognize",
                         "davmount": False, "ms_sharepoint_support": False,
@@ -115,9 +138,10 @@ def make_dav_app(settings: Settings, store: Store) -> Wsgi:
         "block_size": 1 << 20,
         "suppress_version_info": True,
         "verbose": 1,
-        "logging": {"enable": False},
+        "logging": {"enable": False},  # wsgidav's records go to recognize.dav.wsgidav instead
     }
-    return guard(WsgiDAVApp(config))
+    forward_wsgidav_logs()
+    return guard(WsgiDAVApp(config), options)
 
 
 def host_root(app: Wsgi, dav: Wsgi) -> Wsgi:
@@ -127,7 +151,7 @@ def host_root(app: Wsgi, dav: Wsgi) -> Wsgi:
         if environ.get("PATH_INFO", "") in ("", "/"):
             method = environ.get("REQUEST_METHOD")
             if method == "OPTIONS":
-                return options(start_response)
+                return options(environ, start_response)
             if method == "PROPFIND":
                 return _root_propfind(environ, start_response)
         return app(environ, start_response)
@@ -138,12 +162,13 @@ def host_root(app: Wsgi, dav: Wsgi) -> Wsgi:
 def _root_propfind(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     depth = environ.get("HTTP_DEPTH", "infinity").lower()
     if depth not in ("0", "1"):
-        return _refuse(start_response, "403 Forbidden", FINITE_DEPTH,
-                       'application/xml; charset="utf-8"')
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length > MAX_XML_BODY:
-        return _refuse(start_response, "413 Request Entity Too Large", b"too large\n")
-    environ["wsgi.input"].read(length)
+        return refusal(start_response, 403, "PROPFIND of a folder needs Depth: 0 or 1 "
+                       "(infinite depth is refused)", FINITE_DEPTH)
+    try:
+        check_body(environ, "PROPFIND")
+    except Refused as refused:
+        return refusal(start_response, refused.code, refused.message)
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     hrefs = ["/"] + ([MOUNT_PATH + "/"] if depth == "1" else [])
     items = "".join(
         f"<D:response><D:href>{h}</D:href><D:propstat><D:prop><D:resourcetype><D:collection/>"

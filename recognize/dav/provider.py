@@ -73,8 +73,11 @@ class RecognizeProvider(DAVProvider):
     def context(self, environ: dict[str, Any]) -> UserContext:
         return context(self.backend, environ)
 
-    def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
-        """Resolve ``path``; for reading requests once per request (wsgidav asks twice)."""
+    def get_resource_inst(self, path: str | None, environ: dict[str, Any]) -> _DAVResource | None:
+        """Resolve ``path``; for reading requests once per request (wsgidav asks twice).
+        ``None`` is the parent of ``/`` (wsgidav asks for it): nothing."""
+        if path is None:
+            return None
         if environ.get("REQUEST_METHOD") not in READ_METHODS:
             return self._resolve(path, environ)
         cache = environ.setdefault("recognize.dav.resolved", {})

@@ -12,6 +12,8 @@ import pytest
 
 from tests.dav.library import PASSWORD, Library, Server, build
 
+SABRE = "http://sabredav.org/ns"
+
 
 @dataclass
 class Reply:
@@ -22,6 +24,16 @@ class Reply:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+    @property
+    def why(self) -> str:
+        """The reason of a refusal: ``<s:message>`` of its Sabre-style ``<d:error>`` body."""
+        from defusedxml import ElementTree
+
+        root = ElementTree.fromstring(self.body)
+        assert root.tag == "{DAV:}error", self.text
+        assert (root.findtext(f"{{{SABRE}}}exception") or "").startswith("Sabre\\DAV\\Exception")
+        return root.findtext(f"{{{SABRE}}}message") or ""
 
 
 class Client:
