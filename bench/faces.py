@@ -1,31 +1,68 @@
-"""Benchmark recognize's face pipeline against dlib's own, on the same photos.
+"""Benchmark recognize's face pipeline against dlib's own, on every labelled photo set.
 
-    python bench/faces.py --data DIR [--json] [--threshold 0.6] [--max-side 1920]
+    python bench/faces.py [--data DIR ...] [--json] [--threshold 0.6] [--max-side 1920]
 
-DIR has the faces/ layout: labels.csv (file, kind = identity|group|no_face|..., identity,
+Each DIR has the faces/ layout: labels.csv (file, kind = identity|group|no_face|..., identity,
 faces_min, faces_max) and optionally groups.json (per file: boxes_ltwh or nose_points_xy in
-original-photo pixels). Ours: BlazeFace tiles → dlib 5 points → OpenVINO ResNet.
-Reference (dlib-bin): HOG detector (upsample 1) → the same 5-point predictor → dlib's ResNet.
+original-photo pixels). Default: every folder under ../shared/data whose labels.csv has
+identity rows. One row per set:
+
+* detection recall / precision on the annotated group faces, false faces on no-face photos,
+  identity photos in which no face was found;
+* close-ups: from every identity photo, a square crop around its largest dlib HOG face at
+  1.0-1.3x the box, resized to 160-300 px (seeded by the file name, made here in memory,
+  never written), and the share of them in which the face is found;
+* verification TAR at FAR 1e-3 (largest face of each identity photo, all pairs) with the
+  plain descriptor and with the mirror-averaged one; ms per photo; speed ratio to dlib;
+* quality reasons (recognize.inference.faces_quality) per set.
+
+Ours: BlazeFace tiles → dlib 5 points → OpenVINO ResNet. Reference (dlib-bin): HOG detector
+(upsample 1) → the same 5-point predictor → dlib's ResNet. Results are cached under
+~/.cache/recognize-bench (keyed by the photo, the analysis size and the source of the
+recognize/inference modules), so only what changed is recomputed; --fresh ignores the cache
+(use it for timings).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import hashlib
 import itertools
 import json
-import resource
+import pickle
+import random
 import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
+from recognize.config import FacesSettings
 from recognize.inference.base import Runtime, load_manifest
-from recognize.inference.dlib_resnet import FaceEmbedder
 from recognize.inference.faces import EMBEDDER, LANDMARKS, FaceAnalyzer
 
 Box = tuple[float, float, float, float]  # x, y, w, h
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+CACHE = Path.home() / ".cache" / "recognize-bench" / "faces"
+CLOSEUP_FACTOR = (1.0, 1.3)  # crop side / face box side
+CLOSEUP_SIZE = (160, 300)  # crop resized to this many pixels (square)
+
+
+def labelled_sets(root: Path = SHARED) -> list[Path]:
+    """Every folder under ``root`` whose labels.csv has at least one identity row."""
+    found = []
+    for labels in sorted(root.glob("*/labels.csv")):
+        with labels.open() as fh:
+            if any(r.get("kind") == "identity" and r.get("identity") for r in csv.DictReader(fh)):
+                found.append(labels.parent)
+    return found
 
 
 def decode(path: Path, max_side: int) -> tuple[np.ndarray, float]:
@@ -45,8 +82,87 @@ def decode(path: Path, max_side: int) -> tuple[np.ndarray, float]:
     return np.ascontiguousarray(pixels[..., :3]), scale
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def closeup(image: np.ndarray, box: Box, key: str) -> tuple[np.ndarray, Box]:
+    """A square close-up of the face ``box`` (x, y, w, h in ``image`` pixels): crop side
+    1.0-1.3x the box side, centred on the box (shifted to stay inside the photo, and no larger
+    than its shorter side), resized to 160-300 px. ``key`` seeds the factor and the size.
+    Returns the pixels and the face box in them."""
+    rng = random.Random(hashlib.sha256(key.encode()).digest())
+    factor, size = rng.uniform(*CLOSEUP_FACTOR), rng.randint(*CLOSEUP_SIZE)
+    height, width = image.shape[:2]
+    side = min(max(box[2], box[3]) * factor, width, height)
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    x0 = min(max(cx - side / 2, 0.0), width - side)
+    y0 = min(max(cy - side / 2, 0.0), height - side)
+    crop = Image.fromarray(image).resize(
+        (size, size), Image.Resampling.LANCZOS, box=(x0, y0, x0 + side, y0 + side)
+    )
+    k = size / side
+    return np.asarray(crop), ((box[0] - x0) * k, (box[1] - y0) * k, box[2] * k, box[3] * k)
+
+
+class Photo:
+    """A photo decoded on first use (cached results need no decoding)."""
+
+    def __init__(self, path: Path, max_side: int) -> None:
+        self.path = path
+        self.max_side = max_side
+        self._decoded: tuple[np.ndarray, float] | None = None
+
+    def _decode(self) -> tuple[np.ndarray, float]:
+        if self._decoded is None:
+            self._decoded = decode(self.path, self.max_side)
+        return self._decoded
+
+    def pixels(self) -> np.ndarray:
+        return self._decode()[0]
+
+    def scale(self) -> float:
+        return self._decode()[1]
+
+    def closeup(self, box: Box, key: str) -> tuple[np.ndarray, Box]:
+        return closeup(self.pixels(), box, key)
+
+    def hog_boxes(self) -> list[Box]:
+        return hog_boxes(self.pixels())
+
+
+class Cache:
+    """Pickled results in ~/.cache/recognize-bench/faces, one file per (kind, key)."""
+
+    def __init__(self, root: Path, enabled: bool) -> None:
+        self.root = root
+        self.enabled = enabled
+
+    def get(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        path = self.root / kind / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".pkl")
+        if self.enabled and path.exists():
+            return pickle.loads(path.read_bytes())
+        value = compute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(value))
+        tmp.replace(path)
+        return value
+
+
+def code_digest() -> str:
+    """Source of everything in recognize/inference: a change there invalidates our results."""
+    h = hashlib.sha256()
+    for path in sorted((REPO / "recognize" / "inference").glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Found:
+    """One face as a pipeline found it."""
+
+    box: Box
+    score: float
+    embedding: np.ndarray | None  # plain descriptor
+    mirrored: np.ndarray | None  # descriptor of the mirrored chip (ours only)
+    quality: str | None = None
 
 
 class Reference:
@@ -61,14 +177,62 @@ class Reference:
         self.predictor = dlib.shape_predictor(str(specs[LANDMARKS].path()))
         self.net = dlib.face_recognition_model_v1(str(specs[EMBEDDER].path()))
 
-    def run(self, image: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+    def run(self, image: np.ndarray, describe: bool = True) -> tuple[list[Found], float]:
+        start = time.perf_counter()
         out = []
         for r in self.detector(image, 1):
-            shape = self.predictor(image, r)
-            chip = self.dlib.get_face_chip(image, shape, size=150, padding=0.25)
-            desc = np.array(self.net.compute_face_descriptor(chip), dtype=np.float32)
-            out.append(((r.left(), r.top(), r.width(), r.height()), desc))
-        return out
+            desc = None
+            if describe:
+                shape = self.predictor(image, r)
+                chip = self.dlib.get_face_chip(image, shape, size=150, padding=0.25)
+                desc = np.array(self.net.compute_face_descriptor(chip), dtype=np.float32)
+            out.append(Found((r.left(), r.top(), r.width(), r.height()), 1.0, desc, None))
+        return out, time.perf_counter() - start
+
+    def run_on(self, pixels: Callable[[], np.ndarray]) -> tuple[list[Found], float]:
+        return self.run(pixels())
+
+
+class Ours:
+    """recognize's pipeline; times detect + align + embed (+ the mirrored chip when the
+    configured default mirrors), and always computes both descriptors for the report."""
+
+    def __init__(self, runtime: Runtime, mirror_default: bool) -> None:
+        self.analyzer = FaceAnalyzer.from_specs(runtime)
+        self.analyzer.load()
+        self.mirror_default = mirror_default
+
+    def run(self, image: np.ndarray, describe: bool = True) -> tuple[list[Found], float]:
+        a = self.analyzer
+        start = time.perf_counter()
+        detections = a.detector.detect(image)
+        if not describe:
+            return [Found(d.box, d.score, None, None) for d in detections], time.perf_counter() - start
+        faces, chips = a.describe_with_chips(image, detections)
+        elapsed = time.perf_counter() - start
+        t = time.perf_counter()
+        flipped = a.embedder.predict(np.ascontiguousarray(chips[:, :, ::-1]))
+        if self.mirror_default:
+            elapsed += time.perf_counter() - t
+        return [
+            Found(f.box, f.score, f.embedding, m, f.quality)
+            for f, m in zip(faces, flipped, strict=True)
+        ], elapsed
+
+    def run_on(self, pixels: Callable[[], np.ndarray]) -> tuple[list[Found], float]:
+        return self.run(pixels())
+
+
+@functools.cache
+def _hog() -> Any:
+    import dlib
+
+    return dlib.get_frontal_face_detector()
+
+
+def hog_boxes(image: np.ndarray) -> list[Box]:
+    """dlib's HOG faces (upsample 1) as x, y, w, h."""
+    return [(r.left(), r.top(), r.width(), r.height()) for r in _hog()(image, 1)]
 
 
 def iou(a: Box, b: Box) -> float:
@@ -84,11 +248,15 @@ def _ltwh(box: Any) -> list[float]:
     return [float(v) for v in box]
 
 
+def _scaled(box: list[float], scale: float) -> Box:
+    return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
+
+
 def match_count(found: list[Box], truth: dict[str, Any], scale: float) -> tuple[int, int]:
     """Greedy one-to-one matches (IoU >= 0.3, or nose point inside) and the truth count."""
     used: set[int] = set()
     matched = 0
-    boxes = [tuple(v * scale for v in _ltwh(b)) for b in truth.get("boxes_ltwh", [])]
+    boxes = [_scaled(_ltwh(b), scale) for b in truth.get("boxes_ltwh", [])]
     noses = [(x * scale, y * scale) for x, y in truth.get("nose_points_xy", [])]
     for gt in boxes:
         best = max(((iou(f, gt), i) for i, f in enumerate(found) if i not in used), default=None)
@@ -105,7 +273,8 @@ def match_count(found: list[Box], truth: dict[str, Any], scale: float) -> tuple[
 
 
 def verification(vectors: dict[str, tuple[str, np.ndarray]], threshold: float) -> dict[str, Any]:
-    same, diff = [], []
+    same: list[float] = []
+    diff: list[float] = []
     for (_, (pa, va)), (_, (pb, vb)) in itertools.combinations(vectors.items(), 2):
         (same if pa == pb else diff).append(float(np.linalg.norm(va - vb)))
     s, d = np.array(same), np.array(diff)
@@ -122,9 +291,13 @@ def verification(vectors: dict[str, tuple[str, np.ndarray]], threshold: float) -
     }
 
 
+def _largest(faces: list[Found]) -> Found:
+    return max(faces, key=lambda f: f.box[2] * f.box[3])
+
+
 def evaluate(
-    name: str,
-    results: dict[str, list[tuple[Box, np.ndarray]]],
+    results: dict[str, list[Found]],
+    closeups: dict[str, tuple[Box, list[Found]]],
     rows: list[dict[str, str]],
     groups: dict[str, Any],
     scales: dict[str, float],
@@ -132,10 +305,14 @@ def evaluate(
 ) -> dict[str, Any]:
     matched = truth = detections = 0
     in_range, off = 0, []
-    identity_vectors: dict[str, tuple[str, np.ndarray]] = {}
+    plain: dict[str, tuple[str, np.ndarray]] = {}
+    mirrored: dict[str, tuple[str, np.ndarray]] = {}
     missing, false_faces, false_photos = [], 0, 0
+    quality: Counter[str] = Counter()
+    false_quality: list[str | None] = []
     for row in rows:
         faces = results[row["file"]]
+        quality.update(str(f.quality) for f in faces)
         if row["kind"] == "group":
             lo, hi = int(row["faces_min"]), int(row["faces_max"])
             if lo <= len(faces) <= hi:
@@ -144,106 +321,62 @@ def evaluate(
                 off.append(f"{row['file']}: {len(faces)} not in {lo}-{hi}")
             truth_row = groups.get(row["file"], {})
             if truth_row.get("boxes_ltwh") or truth_row.get("nose_points_xy"):
-                m, t = match_count([b for b, _ in faces], truth_row, scales[row["file"]])
+                m, t = match_count([f.box for f in faces], truth_row, scales[row["file"]])
                 matched, truth, detections = matched + m, truth + t, detections + len(faces)
         elif row["kind"] == "identity":
             if not faces:
                 missing.append(row["file"])
                 continue
-            biggest = max(faces, key=lambda f: f[0][2] * f[0][3])
-            identity_vectors[row["file"]] = (row["identity"], biggest[1])
+            biggest = _largest(faces)
+            if biggest.embedding is not None:
+                plain[row["file"]] = (row["identity"], biggest.embedding)
+            if biggest.mirrored is not None and biggest.embedding is not None:
+                mirrored[row["file"]] = (row["identity"], (biggest.embedding + biggest.mirrored) / 2)
         elif row["kind"] == "no_face":
             false_faces += len(faces)
             false_photos += bool(faces)
+            false_quality += [f.quality for f in faces]
+    hits = extra = 0
+    missed_closeups = []
+    for file, (face_box, found) in closeups.items():
+        hit = [i for i, f in enumerate(found) if iou(f.box, face_box) >= 0.3]
+        hits += bool(hit)
+        extra += len(found) - min(len(hit), 1)
+        if not hit:
+            missed_closeups.append(file)
     n_groups = sum(r["kind"] == "group" for r in rows)
     return {
-        "pipeline": name,
-        "detection_recall": matched / max(truth, 1),
-        "detection_precision": matched / max(detections, 1),
+        "detection_recall": matched / max(truth, 1) if truth else None,
+        "detection_precision": matched / max(detections, 1) if truth else None,
         "annotated_faces": truth,
         "groups_in_range": f"{in_range}/{n_groups}",
         "groups_off": off,
+        "identity_photos": sum(r["kind"] == "identity" for r in rows),
         "identity_photos_without_face": missing,
+        "no_face_photos": sum(r["kind"] == "no_face" for r in rows),
         "false_faces_no_face_photos": false_faces,
         "no_face_photos_with_faces": false_photos,
-        "verification": verification(identity_vectors, threshold),
+        "false_faces_quality": false_quality,
+        "closeups": len(closeups),
+        "closeup_recall": hits / max(len(closeups), 1),
+        "closeup_extra_faces": extra,
+        "closeups_missed": missed_closeups,
+        "quality_reasons": dict(quality),
+        "verification": verification(plain, threshold),
+        "verification_mirror": verification(mirrored, threshold) if mirrored else None,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--threshold", type=float, default=0.6, help="dlib's published 0.6")
-    parser.add_argument("--max-side", type=int, default=1920, help="analysis size")
-    parser.add_argument("--precision", default="auto", help="OpenVINO precision hint")
-    args = parser.parse_args()
-
-    with (args.data / "labels.csv").open() as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("identity", "group", "no_face")]
-    groups_path = args.data / "groups.json"
-    groups = json.loads(groups_path.read_text()) if groups_path.exists() else {}
-    images, scales = {}, {}
-    for row in rows:
-        images[row["file"]], scales[row["file"]] = decode(args.data / row["file"], args.max_side)
-
-    runtime = Runtime(precision=args.precision)
-    ours = FaceAnalyzer.from_specs(runtime)
-    mirrored = FaceEmbedder(load_manifest()[EMBEDDER], runtime, mirror=True)
-    ours.load()
-    mirrored.load()
-    rss_before = rss_mb()
-    ours_results, mirror_results, ours_time = {}, {}, 0.0
-    for row in rows:
-        image = images[row["file"]]
-        start = time.perf_counter()
-        faces = ours.analyze(image)
-        ours_time += time.perf_counter() - start
-        ours_results[row["file"]] = [(f.box, f.embedding) for f in faces]
-        if row["kind"] == "identity" and faces:
-            _, chips = ours.landmarker.align(image, [f.detection for f in faces])
-            mirror_results[row["file"]] = list(
-                zip([f.box for f in faces], mirrored.predict(chips), strict=True)
-            )
-        else:
-            mirror_results[row["file"]] = ours_results[row["file"]]
-    rss_ours = rss_mb()
-
-    reference = Reference()
-    ref_results, ref_time = {}, 0.0
-    for row in rows:
-        start = time.perf_counter()
-        ref_results[row["file"]] = reference.run(images[row["file"]])
-        ref_time += time.perf_counter() - start
-    rss_all = rss_mb()
-
-    report: dict[str, Any] = {
-        "photos": len(rows),
-        "ours": evaluate("ours", ours_results, rows, groups, scales, args.threshold),
-        "ours_mirror": evaluate("ours+mirror", mirror_results, rows, groups, scales, args.threshold)[
-            "verification"
-        ],
-        "reference": evaluate("dlib", ref_results, rows, groups, scales, args.threshold),
-        "ms_per_photo_ours": 1000 * ours_time / len(rows),
-        "ms_per_photo_reference": 1000 * ref_time / len(rows),
-        "speedup": ref_time / max(ours_time, 1e-9),
-        "peak_rss_mb_before_models_run": rss_before,
-        "peak_rss_mb_after_ours": rss_ours,
-        "peak_rss_mb_after_reference": rss_all,
-        "descriptor_ours_vs_dlib_largest_face": _pipeline_gap(ours_results, ref_results, rows),
-    }
-    print_table(report)
-    if args.json:
-        print(json.dumps(report, default=float))
-
-
-def _pipeline_gap(ours: dict[str, Any], ref: dict[str, Any], rows: list[dict[str, str]]) -> Any:
+def _pipeline_gap(
+    ours: dict[str, list[Found]], ref: dict[str, list[Found]], rows: list[dict[str, str]]
+) -> Any:
     gaps = []
     for row in rows:
-        if row["kind"] == "identity" and ours[row["file"]] and ref[row["file"]]:
-            a = max(ours[row["file"]], key=lambda f: f[0][2] * f[0][3])[1]
-            b = max(ref[row["file"]], key=lambda f: f[0][2] * f[0][3])[1]
-            gaps.append(float(np.linalg.norm(a - b)))
+        a, b = ours[row["file"]], ref[row["file"]]
+        if row["kind"] == "identity" and a and b:
+            ea, eb = _largest(a).embedding, _largest(b).embedding
+            if ea is not None and eb is not None:
+                gaps.append(float(np.linalg.norm(ea - eb)))
     if not gaps:
         return None
     return {
@@ -254,54 +387,146 @@ def _pipeline_gap(ours: dict[str, Any], ref: dict[str, Any], rows: list[dict[str
     }
 
 
-def print_table(report: dict[str, Any]) -> None:
-    o, r = report["ours"], report["reference"]
-    lines = [
-        ("detection recall (annotated groups)", o["detection_recall"], r["detection_recall"]),
-        ("detection precision", o["detection_precision"], r["detection_precision"]),
-        ("group photos with count in range", o["groups_in_range"], r["groups_in_range"]),
-        (
-            "identity photos with no face",
-            len(o["identity_photos_without_face"]),
-            len(r["identity_photos_without_face"]),
-        ),
-        (
-            "false faces on no-face photos",
-            o["false_faces_no_face_photos"],
-            r["false_faces_no_face_photos"],
-        ),
-    ]
-    for key in ("precision", "recall", "tar_at_far_1e-3", "closest_different"):
-        lines.append((f"verification {key}", o["verification"][key], r["verification"][key]))
-    lines.append(
-        (
-            "ms per photo (detect+align+embed)",
-            report["ms_per_photo_ours"],
-            report["ms_per_photo_reference"],
-        )
-    )
-    try:
-        from rich.console import Console
-        from rich.table import Table
+def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Reference | None,
+            cache: Cache, digest: str) -> dict[str, Any]:
+    with (data / "labels.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("identity", "group", "no_face")]
+    groups_path = data / "groups.json"
+    groups = json.loads(groups_path.read_text()) if groups_path.exists() else {}
+    ours_results: dict[str, list[Found]] = {}
+    ref_results: dict[str, list[Found]] = {}
+    ours_close: dict[str, tuple[Box, list[Found]]] = {}
+    ref_close: dict[str, tuple[Box, list[Found]]] = {}
+    scales: dict[str, float] = {}
+    ours_time = ref_time = 0.0
+    ours_close_time = 0.0
+    for row in rows:
+        path = data / row["file"]
+        photo_key = f"{row.get('sha256') or hashlib.sha256(path.read_bytes()).hexdigest()}@{args.max_side}"
+        photo = Photo(path, args.max_side)
+        scales[row["file"]] = cache.get("scale", photo_key, photo.scale)
+        found, elapsed = cache.get(f"ours-{args.precision}", f"{digest}:{photo_key}",
+                                   functools.partial(ours.run_on, photo.pixels))
+        ours_results[row["file"]], ours_time = found, ours_time + elapsed
+        if reference is not None:
+            found, elapsed = cache.get("dlib", photo_key, functools.partial(reference.run_on, photo.pixels))
+            ref_results[row["file"]], ref_time = found, ref_time + elapsed
+        if row["kind"] != "identity":
+            continue
+        # the close-up's face is dlib's largest HOG face: a box neither pipeline drew itself
+        hog = cache.get("dlib-boxes", photo_key, photo.hog_boxes)
+        if not hog:
+            continue
+        box = max(hog, key=lambda b: b[2] * b[3])
+        key = f"{photo_key}:closeup:{box}"
+        pixels, face_box = cache.get("closeup", key, functools.partial(photo.closeup, box, key))
+        found, elapsed = cache.get(f"ours-{args.precision}", f"{digest}:{key}",
+                                   functools.partial(ours.run, pixels, describe=False))
+        ours_close[row["file"]], ours_close_time = (face_box, found), ours_close_time + elapsed
+        if reference is not None:
+            found, _ = cache.get("dlib", key, functools.partial(reference.run, pixels, describe=False))
+            ref_close[row["file"]] = (face_box, found)
+    report: dict[str, Any] = {
+        "set": data.name,
+        "photos": len(rows),
+        "ours": evaluate(ours_results, ours_close, rows, groups, scales, args.threshold),
+        "ms_per_photo_ours": 1000 * ours_time / len(rows),
+        "ms_per_closeup_ours": 1000 * ours_close_time / max(len(ours_close), 1),
+        "mirror_default": ours.mirror_default,
+    }
+    if reference is not None:
+        report["reference"] = evaluate(ref_results, ref_close, rows, groups, scales, args.threshold)
+        report["ms_per_photo_reference"] = 1000 * ref_time / len(rows)
+        report["speedup"] = ref_time / max(ours_time, 1e-9)
+        report["descriptor_ours_vs_dlib_largest_face"] = _pipeline_gap(ours_results, ref_results, rows)
+    return report
 
-        table = Table(title=f"faces: {report['photos']} photos, speed-up {report['speedup']:.1f}x")
-        for col in ("measure", "ours", "dlib"):
-            table.add_column(col)
-        for name, a, b in lines:
-            table.add_row(name, _fmt(a), _fmt(b))
-        Console().print(table)
-    except ImportError:
-        for name, a, b in lines:
-            print(f"{name:40} {_fmt(a):>10} {_fmt(b):>10}")
-    m = report["ours_mirror"]
-    print(
-        f"ours+mirror: precision {m['precision']:.3f} recall {m['recall']:.3f} "
-        f"TAR@FAR1e-3 {m['tar_at_far_1e-3']:.3f}; peak RSS {report['peak_rss_mb_after_ours']:.0f}"
-        f" MB after ours, {report['peak_rss_mb_after_reference']:.0f} MB after dlib"
-    )
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--data", type=Path, action="append",
+                        help="a labelled folder (repeat for several); default: every set under "
+                        f"{SHARED} whose labels.csv has identities")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    parser.add_argument("--threshold", type=float, default=0.6, help="dlib's published 0.6")
+    parser.add_argument("--max-side", type=int, default=1920, help="analysis size")
+    parser.add_argument("--precision", default="auto", help="OpenVINO precision hint")
+    parser.add_argument("--no-reference", action="store_true", help="skip dlib's own pipeline")
+    parser.add_argument("--fresh", action="store_true", help="recompute everything (timings)")
+    args = parser.parse_args()
+
+    sets = args.data or labelled_sets()
+    if not sets:
+        parser.error(f"no labelled sets under {SHARED}; pass --data")
+    cache = Cache(CACHE, enabled=not args.fresh)
+    ours = Ours(Runtime(precision=args.precision), FacesSettings().mirror)
+    reference = None if args.no_reference else Reference()
+    digest = code_digest()
+    reports = [run_set(data, args, ours, reference, cache, digest) for data in sets]
+    summary = {
+        "min_closeup_recall": min(r["ours"]["closeup_recall"] for r in reports),
+        "min_tar_plain": min(r["ours"]["verification"]["tar_at_far_1e-3"] for r in reports),
+        "min_tar_mirror": min(
+            (r["ours"]["verification_mirror"] or {}).get("tar_at_far_1e-3", 0.0) for r in reports
+        ),
+    }
+    print_table(reports, summary)
+    if args.json:
+        print(json.dumps({"sets": reports, "summary": summary}, default=float))
+
+
+ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("group faces recall", lambda e: e["detection_recall"]),
+    ("group faces precision", lambda e: e["detection_precision"]),
+    ("annotated group faces", lambda e: e["annotated_faces"]),
+    ("false faces on no-face photos", lambda e: e["false_faces_no_face_photos"]),
+    ("identity photos without a face", lambda e: len(e["identity_photos_without_face"])),
+    ("close-up recall", lambda e: e["closeup_recall"]),
+    ("close-ups", lambda e: e["closeups"]),
+    ("close-up extra faces", lambda e: e["closeup_extra_faces"]),
+    ("TAR@FAR1e-3 plain", lambda e: e["verification"]["tar_at_far_1e-3"]),
+    ("TAR@FAR1e-3 mirror", lambda e: (e["verification_mirror"] or {}).get("tar_at_far_1e-3")),
+    ("verification precision@0.6", lambda e: e["verification"]["precision"]),
+    ("verification recall@0.6", lambda e: e["verification"]["recall"]),
+]
+
+
+def print_table(reports: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    header = ["measure"]
+    for r in reports:
+        header += [f"{r['set']} ours"] + ([f"{r['set']} dlib"] if "reference" in r else [])
+    lines = []
+    for name, get in ROWS:
+        line = [name]
+        for r in reports:
+            line.append(_fmt(get(r["ours"])))
+            if "reference" in r:
+                line.append(_fmt(get(r["reference"])) if "mirror" not in name else "-")
+        lines.append(line)
+    speed = ["ms per photo"]
+    for r in reports:
+        speed.append(_fmt(r["ms_per_photo_ours"]))
+        if "reference" in r:
+            speed.append(_fmt(r["ms_per_photo_reference"]))
+    lines.append(speed)
+    ratio = ["speed-up over dlib"]
+    for r in reports:
+        ratio += [_fmt(r.get("speedup")), ""] if "reference" in r else [""]
+    lines.append(ratio)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+    for line in [header, *lines]:
+        print("  ".join(str(v).rjust(w) if i else str(v).ljust(w) for i, (v, w) in
+                        enumerate(zip(line, widths, strict=True))))
+    for r in reports:
+        q = r["ours"]["quality_reasons"]
+        print(f"{r['set']}: quality reasons {q}; false faces' reasons {r['ours']['false_faces_quality']}")
+    print(f"min over sets: close-up recall {summary['min_closeup_recall']:.3f}, TAR plain "
+          f"{summary['min_tar_plain']:.3f}, TAR mirror {summary['min_tar_mirror']:.3f}")
 
 
 def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 

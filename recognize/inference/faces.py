@@ -61,9 +61,16 @@ class FaceAnalyzer:
 
     def describe(self, image: np.ndarray, detections: list[DetectedFace]) -> list[Face]:
         """Landmarks and embeddings for faces already detected in ``image``."""
+        return self.describe_with_chips(image, detections)[0]
+
+    def describe_with_chips(
+        self, image: np.ndarray, detections: list[DetectedFace]
+    ) -> tuple[list[Face], np.ndarray]:
+        """:meth:`describe`, and the N x 150 x 150 x 3 aligned chips the embeddings came from."""
         landmarks, chips = self.landmarker.align(image, detections)
         embeddings = self.embedder.predict(chips)
-        return [
+        faces = [
             Face(det, lm, emb, self.version)
             for det, lm, emb in zip(detections, landmarks, embeddings, strict=True)
         ]
+        return faces, chips

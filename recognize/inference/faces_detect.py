@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from recognize.inference.blazeface import BlazeFace
+from recognize.inference.blazeface import INPUT_SIZE, BlazeFace
 from recognize.inference.faces_tiles import Tile, plan_levels, render_tiles
 from recognize.inference.faces_types import DetectedFace
 
@@ -20,11 +20,15 @@ class DetectorSettings:
     nms_iou: float = 0.3  # MediaPipe's min_suppression_threshold
     min_face_px: float = 20.0  # smallest face box side kept, in pixels of the given array
     min_face_fraction: float = 0.0  # ... and as a fraction of the photo's shorter side
+    max_face_fraction: float = 1.0  # largest face looked for, as a fraction of the longer side
     max_faces: int = 50  # most confident faces kept per photo
     edge_margin: float = 0.01  # a box this close to an inner tile edge may be cut: dropped
 
     def min_face(self, width: int, height: int) -> float:
         return max(self.min_face_px, self.min_face_fraction * min(width, height), 1.0)
+
+    def max_face(self, width: int, height: int) -> float:
+        return self.max_face_fraction * max(width, height)
 
 
 def weighted_nms(rows: np.ndarray, scores: np.ndarray, iou: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +70,8 @@ class FaceDetector:
 
     @property
     def version(self) -> str:
-        return self.model.version
+        # pyramid@2: a padded pass finds faces that fill the photo (close-ups)
+        return f"{self.model.version}+pyramid@2"
 
     def detect(self, image: np.ndarray) -> list[DetectedFace]:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -74,12 +79,13 @@ class FaceDetector:
         s = self.settings
         height, width = image.shape[:2]
         min_face = s.min_face(width, height)
-        rendered = list(render_tiles(Image.fromarray(image), plan_levels(width, height, min_face)))
+        levels = plan_levels(width, height, min_face, s.max_face(width, height))
+        rendered = list(render_tiles(Image.fromarray(image), levels))
         tiles = [t for t, _ in rendered]
         batch = np.stack([pixels for _, pixels in rendered])
         rows, row_scores = [], []
         for tile, (dec, sc) in zip(tiles, self.model.predict(batch, s.min_score), strict=True):
-            r, q = self._tile_candidates(tile, dec, sc, width, height)
+            r, q = self._tile_candidates(tile, dec, sc, width, height, levels[tile.level].min_face)
             rows.append(r)
             row_scores.append(q)
         merged, merged_scores = weighted_nms(np.concatenate(rows), np.concatenate(row_scores), s.nms_iou)
@@ -88,10 +94,11 @@ class FaceDetector:
         return faces[: s.max_faces]
 
     def _tile_candidates(
-        self, tile: Tile, dec: np.ndarray, sc: np.ndarray, width: int, height: int
+        self, tile: Tile, dec: np.ndarray, sc: np.ndarray, width: int, height: int, min_side: float
     ) -> tuple[np.ndarray, np.ndarray]:
         s = self.settings
-        valid = (dec[:, 2] > dec[:, 0]) & (dec[:, 3] > dec[:, 1])
+        side = np.minimum(dec[:, 2] - dec[:, 0], dec[:, 3] - dec[:, 1]) * INPUT_SIZE
+        valid = (side > 0) & (side >= min_side)
         dec, sc = dec[valid], sc[valid]
         rows = tile.to_photo(dec.reshape(-1, 2)).reshape(-1, 16)
         inner = np.array([tile.touches_inner_edge(r, width, height, s.edge_margin) for r in rows], dtype=bool)

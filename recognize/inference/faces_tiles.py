@@ -1,11 +1,18 @@
 """Where the detector looks: a pyramid of 192 px tiles over the photo.
 
-BlazeFace sees a 192x192 input and finds faces from about 10 px to 160 px of it (measured on
-real photos: all faces at >= 10 px, 98 % at 8 px), a 16-fold range. So a photo is scanned as
-the whole (letterboxed) plus a few levels of overlapping square tiles, each level at most 4x
-finer than the one above, down to the tile side at which the smallest wanted face is 10 px.
-The overlap at a level is large enough that every face too small for the coarser level lies
-wholly inside at least one tile. Each level is resized from the photo once; tiles are crops.
+BlazeFace full-range finds every face from about 10 px to 112 px of its 192 px input
+(measured by scaling real faces into the input: all faces at 10-112 px, 98 % at 8 px and at
+128 px, 57 % at 160 px, 17 % when the face fills the input). So a photo is scanned as
+the whole (letterboxed), plus one coarser pass with the photo letterboxed into a canvas
+192/112 times its longer side, so that a face as large as the photo itself (a close-up:
+portrait, selfie, passport scan) is 112 px of the input. That pass reports only faces of at
+least half the photo's longer side (56 px of its input; the whole pass finds every face up
+to 0.58 of it), so what it sees near its own 10 px limit, at a coarser resolution than the
+whole pass, cannot add false faces. Then a few levels of overlapping
+square tiles, each level at most 4x finer than the one above, down to the tile side at which
+the smallest wanted face is 10 px. The overlap at a level is large enough that every face too
+small for the coarser level lies wholly inside at least one tile. Each level is resized from
+the photo once; tiles are crops.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from PIL import Image
 from recognize.inference.blazeface import INPUT_SIZE
 
 MIN_FACE_IN_INPUT = 10.0  # px of the 192 px input at which BlazeFace still finds faces
+MAX_FACE_IN_INPUT = 112.0  # px of the 192 px input up to which it finds every face
 MAX_LEVEL_RATIO = 4.0  # finest allowed step between pyramid levels
 
 
@@ -59,13 +67,19 @@ class Tile:
 class Level:
     side: float  # tile side in photo pixels
     overlap: float  # share of a tile shared with its neighbour
+    min_face: float = 0.0  # smallest face this level reports, in px of the 192 px input
 
 
-def plan_levels(width: int, height: int, min_face: float) -> list[Level]:
-    """The whole photo, then levels down to tiles where ``min_face`` is 10 input px."""
+def plan_levels(width: int, height: int, min_face: float, max_face: float | None = None) -> list[Level]:
+    """A padded whole photo where ``max_face`` (default: the photo's longer side) is 112
+    input px, the whole photo, then levels down to tiles where ``min_face`` is 10 input px."""
     whole = float(max(width, height))
+    largest = whole if max_face is None else max_face
+    padded = largest * INPUT_SIZE / MAX_FACE_IN_INPUT
+    # the padded pass reports faces of at least half the longer side (56 input px)
+    levels = [Level(padded, 0.0, INPUT_SIZE * whole / 2 / padded)] if padded > whole else []
+    levels.append(Level(whole, 0.0))
     finest = min_face * INPUT_SIZE / MIN_FACE_IN_INPUT
-    levels = [Level(whole, 0.0)]
     if finest >= whole:
         return levels
     steps = math.ceil(math.log(whole / finest) / math.log(MAX_LEVEL_RATIO) - 1e-9)

@@ -35,13 +35,16 @@ class Face:
     ``landmarks`` is 5 x 2 in dlib's order (outer and inner corner of one eye, outer and
     inner corner of the other, below the nose); ``embedding`` is float32 (128,), compared by
     Euclidean distance (same person below about 0.6). ``model`` names the weights that made
-    the embedding (it changes when they change).
+    the embedding (it changes when they change). ``quality`` is None for a face fit for
+    clustering, else why it is not: "small", "blurred", "turned" or "implausible landmarks"
+    (see :mod:`recognize.inference.faces_quality`).
     """
 
     detection: DetectedFace
     landmarks: np.ndarray
     embedding: np.ndarray
     model: str
+    quality: str | None = None
 
     @property
     def box(self) -> tuple[float, float, float, float]:
