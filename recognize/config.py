@@ -107,6 +107,7 @@ class MountSettings(Section):
     writable: bool = False
     follow_symlinks: bool = False
     watch: bool = False
+    share_persons: bool = False
     username: str = ""
     password: SecretStr = SecretStr("")
 
@@ -121,7 +122,6 @@ class MountSettings(Section):
             CronTrigger.from_crontab(value)
         except ValueError as exc:
             raise ValueError(
-    share_persons: bool = False
                 f"not a schedule: {value!r} (an interval such as 30m or 1h, "
                 f"or a 5-field cron line such as '0 3 * * *': {exc})"
             ) from exc
