@@ -146,7 +146,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    settings = config_mod.load(args.file or args.config)
+    from recognize.jobs.config_check import check  # also reads the files the config names
+
+    settings = check(args.file or args.config)
     out.print_json(json.dumps(config_mod.redacted(settings)))
     return 0
 

@@ -1,5 +1,6 @@
 """``/api/v1/config``: the effective config (admins only, secrets redacted) and threshold
-changes (validated, persisted, re-clustering / re-staging started as they imply)."""
+changes (validated as start-up validates, files named read and parsed; persisted atomically
+with the file's comments kept; re-clustering / re-staging started as they imply)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from recognize.api.common import ApiError, ctx, is_admin
 from recognize.config import redacted
+from recognize.errors import ConfigError
 from recognize.jobs import retune
 
 blueprint = Blueprint("config", __name__)
@@ -33,12 +35,19 @@ def patch_config() -> Any:
     patch = request.get_json(silent=True)
     _, problems = retune.problems_of(settings, patch)
     if problems:
-        raise ApiError(422, f"{len(problems)} problem(s) in the change", "invalid_config",
-                       details=problems)
+        raise _invalid(problems)
     config_path = current_app.extensions["recognize"]["config_path"]
-    result = retune.apply(settings, store, patch, config_path)  # type: ignore[arg-type]
+    try:
+        result = retune.apply(settings, store, patch, config_path)  # type: ignore[arg-type]
+    except ConfigError as exc:  # the file with the change would not pass start-up
+        raise _invalid(exc.problems) from None
     return jsonify({
         "changed": result.changed, "persisted": result.persisted,
         "reclustering": result.recluster, "restaging": result.restage,
         "config": redacted(settings),
     })
+
+
+def _invalid(problems: list[str]) -> ApiError:
+    return ApiError(422, f"{len(problems)} problem(s) in the change", "invalid_config",
+                    details=problems)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,13 +26,12 @@ def runtime(settings: Settings) -> Runtime:
 
 def tags_stage(settings: Settings) -> Stage:
     from recognize.inference.classify import load_classifier
-    from recognize.inference.classify_rules import DEFAULT_RULES, load_tag_rules
     from recognize.inference.classify_tags import tags_for
-    from recognize.inference.wordnet_table import load_class_table
+    from recognize.jobs.config_check import tag_rules, tag_rules_path
 
     classifier = load_classifier(settings.tags.model, runtime(settings))
-    rules_path = Path(settings.tags.rules) if settings.tags.rules else DEFAULT_RULES
-    rules = load_tag_rules(load_class_table(settings.models_dir()), rules_path)
+    rules_path = tag_rules_path(settings)  # the same parser checks PATCH /config and config check
+    rules = tag_rules(settings)
     rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
     source = f"classifier:{classifier.version}"
 

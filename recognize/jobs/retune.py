@@ -2,7 +2,9 @@
 
 Only ``persons`` (every key), ``faces`` (min_score, min_size_px, min_size_fraction) and
 ``tags`` (every key) may change this way. Each section is validated through its pydantic
-model and every problem is reported at once. Implications:
+model, the files it names are read as start-up reads them (:mod:`recognize.jobs.config_check`)
+and every problem is reported at once; the config file is rewritten only when the result
+passes start-up, keeping its comments (:mod:`recognize.jobs.config_file`). Implications:
 
 * persons: the clustering digest changes, so :func:`cluster_user` re-clusters fully (names and
   corrections kept); it is started at once in a background thread for every user with mounts;
@@ -14,15 +16,15 @@ model and every problem is reported at once. Implications:
 from __future__ import annotations
 
 import threading
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from recognize.config import Settings
+from recognize.jobs import config_file
+from recognize.jobs.config_check import deep_problems
 from recognize.log import get_logger
 from recognize.store import Store
 
@@ -65,12 +67,15 @@ def problems_of(settings: Settings, patch: Any) -> tuple[dict[str, BaseModel], l
             for err in exc.errors():
                 where = ".".join(str(p) for p in (section, *err["loc"]))
                 problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    if out:  # the files the valid sections name, read as start-up reads them
+        problems += deep_problems(settings.model_copy(update=out))
     return out, problems
 
 
 def apply(settings: Settings, store: Store, patch: dict[str, Any],
           config_path: Path | None) -> Retune:
-    """Apply a validated ``patch`` (call :func:`problems_of` first)."""
+    """Apply a validated ``patch`` (call :func:`problems_of` first). Raises ConfigError, with
+    nothing changed, when the config file with the change would not pass start-up."""
     sections, problems = problems_of(settings, patch)
     if problems:
         raise ValueError("; ".join(problems))
@@ -80,13 +85,15 @@ def apply(settings: Settings, store: Store, patch: dict[str, Any],
             current = getattr(settings, name)
             diff = {k: getattr(new, k) for k in patch[name]
                     if getattr(new, k) != getattr(current, k)}
-            for key, value in diff.items():
-                setattr(current, key, value)
             if diff:
                 result.changed[name] = diff
         if config_path is not None and result.changed:
-            persist(config_path, result.changed)
+            persist(config_path, result.changed)  # first: a refused file changes nothing
             result.persisted = True
+        for name, diff in result.changed.items():
+            current = getattr(settings, name)
+            for key, value in diff.items():
+                setattr(current, key, value)
     if "persons" in result.changed:
         from recognize.jobs.persons import person_owners_of
 
@@ -98,14 +105,9 @@ def apply(settings: Settings, store: Store, patch: dict[str, Any],
 
 
 def persist(path: Path, changed: dict[str, dict[str, Any]]) -> None:
-    """Write the changed keys back into the TOML file (other content is re-serialised as is)."""
-    data = tomllib.loads(path.read_text()) if path.exists() else {}
-    for section, values in changed.items():
-        table = data.setdefault(section, {})
-        table.update({k: str(v) if isinstance(v, Path) else v for k, v in values.items()})
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(data))
-    tmp.replace(path)
+    """Write the changed keys into the TOML file (comments and layout kept, atomically,
+    only when the result passes start-up: see :func:`config_file.write_checked`)."""
+    config_file.write_checked(path, changed)
     log.info("config %s: wrote %s", path, changed)
 
 
