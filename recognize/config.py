@@ -196,6 +196,7 @@ class PersonsSettings(Section):
     min_detector_score: float = Field(0.5, ge=0.0, le=1.0)
     min_face_size: int = Field(40, ge=0, le=4000)
     debounce: int = Field(60, ge=0, le=86400)
+    suggest_distance: float = Field(0.6, gt=0.0, le=2.0)
 
 
 class TagsSettings(Section):

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from recognize.api import persons, search, settings, tags, tokens, v1
+from recognize.api import persons, review, search, settings, tags, tokens, v1
 from recognize.api.openapi import document
 
 docs = Blueprint("docs", __name__)
@@ -17,5 +17,5 @@ def openapi() -> Any:
     return jsonify(document())
 
 
-BLUEPRINTS = [v1.blueprint, tags.blueprint, persons.blueprint, search.blueprint,
-              settings.blueprint, tokens.blueprint, docs]
+BLUEPRINTS = [v1.blueprint, tags.blueprint, persons.blueprint, review.blueprint,
+              search.blueprint, settings.blueprint, tokens.blueprint, docs]

@@ -53,6 +53,9 @@ def op(summary: str, ok: dict[str, Any] | None = None, *, status: str = "200",
     return out
 
 
+IMAGE = {"description": "a JPEG", "content": {"image/jpeg": {"schema": {
+    "type": "string", "format": "binary"}}}}
+SIZE = q("size", {"type": "integer", "minimum": 16, "maximum": 512})
 PHOTO_FILTERS = [
     q("mount", STR, "mount name (repeatable)", array=True),
     q("status", {"enum": ["queued", "ok", "partial", "failed"]}),
@@ -101,8 +104,10 @@ PATHS: dict[str, Any] = {
         "delete": op("Delete a user tag (others: 403)", status="204", params=[p("tag_id")]),
     },
     "/persons": {
-        "get": op("Persons with face counts and cover", _json("PersonPage"),
-                  params=[q("named", {"enum": ["true", "false"]}), *PAGING]),
+        "get": op("Persons with face counts and cover (hidden=true: the hidden ones)",
+                  _json("PersonPage"),
+                  params=[q("named", {"enum": ["true", "false"]}),
+                          q("hidden", {"enum": ["true", "false"]}), *PAGING]),
         "post": op("Create a named person", _json("Person", "created"), status="201",
                    body="Name"),
     },
@@ -110,8 +115,8 @@ PATHS: dict[str, Any] = {
                                   status="201", body="Split")},
     "/persons/{person_id}": {
         "get": op("One person", _json("Person"), params=[p("person_id")]),
-        "patch": op("Rename (409 when the name is taken)", _json("Person"),
-                    params=[p("person_id")], body="Name"),
+        "patch": op("Rename (409 when the name is taken) and/or hide", _json("Person"),
+                    params=[p("person_id")], body="PersonChange"),
         "delete": op("Delete (its faces stay out of it)", status="204",
                      params=[p("person_id")]),
     },
@@ -128,6 +133,25 @@ PATHS: dict[str, Any] = {
     "/faces/{face_id}/reject": {"post": op(
         "This face is not that person (cannot-link); default: its current person",
         _json("Face"), params=[p("face_id")], body="RejectFace", body_required=False)},
+    "/faces/{face_id}/crop": {"get": op(
+        "The face as a square JPEG", IMAGE, params=[p("face_id"), SIZE])},
+    "/persons/{person_id}/cover": {"get": op(
+        "The person's cover face as a square JPEG", IMAGE, params=[p("person_id"), SIZE])},
+    "/faces/{face_id}/ignore": {
+        "post": op("Not a face: kept, never clustered or listed", _json("Face"),
+                   params=[p("face_id")]),
+        "delete": op("Undo not a face", _json("Face"), params=[p("face_id")]),
+    },
+    "/faces/ignored": {"get": op("Faces marked not a face", _json("Faces"))},
+    "/persons/{person_id}/suggestions": {"get": op(
+        "Persons most likely the same, best first", _json("Suggestions"),
+        params=[p("person_id"), q("limit", {"type": "integer", "minimum": 1, "maximum": 100})])},
+    "/persons/{person_id}/suggestions/{other_id}/accept": {"post": op(
+        "Merge the suggested person into this one", _json("Person"),
+        params=[p("person_id"), p("other_id")])},
+    "/persons/{person_id}/suggestions/{other_id}/reject": {"post": op(
+        "Different people: never suggested or merged again", status="204",
+        params=[p("person_id"), p("other_id")])},
     "/search": {"get": op("Search photos (see docs/api.md for the syntax)",
                           _json("SearchResult"),
                           params=[q("q", {"type": "string", "minLength": 1,

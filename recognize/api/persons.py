@@ -29,18 +29,18 @@ def face_json(f: person_store.FaceInfo) -> dict[str, Any]:
             "score": round(f.score, 4), "person_id": f.person_id, "assigned_by": f.assigned_by}
 
 
-def _persons(person_id: int | None = None) -> list[dict[str, Any]]:
+def _persons(person_id: int | None = None, hidden: bool = False) -> list[dict[str, Any]]:
     _, store = ctx()
     seen = viewer()
     with store.reading() as session:
-        groups = views.persons(session, seen, person_id)
+        groups = views.persons(session, seen, person_id, hidden=hidden)
         covers = person_store.covers(session, seen, [g.key for g in groups])
     out = []
     for group in groups:
         cover = covers.get(group.key)
         out.append({
             "id": group.key, "name": group.name, "named": group.name is not None,
-            "faces": group.stat.count if group.stat else 0,
+            "hidden": group.kind == "hidden", "faces": group.stat.count if group.stat else 0,
             "cover": None if cover is None else {"face_id": cover.id, "photo_id": cover.photo_id,
                                                  "box": [round(v, 6) for v in cover.box]},
         })
@@ -59,8 +59,11 @@ def list_persons() -> Any:
     named = request.args.get("named")
     if named not in (None, "true", "false"):
         raise ApiError(400, "named must be true or false")
+    hidden = request.args.get("hidden", "false")
+    if hidden not in ("true", "false"):
+        raise ApiError(400, "hidden must be true or false")
     offset, limit = paging()
-    items = _persons()
+    items = _persons(hidden=hidden == "true")
     if named is not None:
         items = [p for p in items if p["named"] == (named == "true")]
     items.sort(key=lambda p: (-p["faces"], p["id"]))
@@ -83,11 +86,21 @@ def get_person(person_id: int) -> Any:
 
 
 @blueprint.patch("/persons/<int:person_id>")
-def rename_person(person_id: int) -> Any:
+def change_person(person_id: int) -> Any:
+    """Body ``{"name": …}`` renames, ``{"hidden": true|false}`` hides or shows again."""
+    from recognize.store import review
+
     _, store = ctx()
-    name = name_field(body())
+    data = body()
+    name = name_field(data, required=False)
+    hidden = field(data, "hidden", bool, required=False)
+    if name is None and hidden is None:
+        raise ApiError(400, "give 'name' or 'hidden'")
     with store.session() as session:
-        person_store.rename_person(session, viewer(), person_id, name)
+        if name is not None:
+            person_store.rename_person(session, viewer(), person_id, name)
+        if hidden is not None:
+            review.set_hidden(session, viewer(), person_id, hidden)
     return jsonify(_person(person_id))
 
 

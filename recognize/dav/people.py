@@ -19,7 +19,7 @@ from wsgidav.dav_provider import _DAVResource
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
 from recognize.errors import BadName, Conflict
-from recognize.store import persons, views
+from recognize.store import persons, review, views
 from recognize.store.views import PhotoRow, Stat
 
 
@@ -119,6 +119,8 @@ class PersonFolder(PhotoFolder):
                 if isinstance(source, PersonFolder):
                     if source.person_id == self.person_id:
                         raise forbid("photos in a person folder cannot be renamed")
+                    if views.person_faces_in_photo(session, self.person_id, entry.row.id):
+                        return  # the person holds this photo already: nothing changes
                     faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
                     persons.assign_faces(session, self.ctx.viewer, faces, self.person_id,
                                          from_person=source.person_id)
@@ -147,7 +149,12 @@ class UnassignedFolder(PhotoFolder):
         return VirtualCollection.get_member(self, name)
 
     def entry_permissions(self) -> str:
-        return "V"
+        return "DV"
 
     def delete_entry(self, entry: PhotoFile) -> None:
-        raise forbid("an unassigned face cannot be deleted: MOVE it into people/<Person>/")
+        """DELETE unassigned/<entry>: "this is not a face" (kept, never clustered or listed
+        again; undo through the API: DELETE /api/v1/faces/<id>/ignore)."""
+        if entry.row.face_id is None:
+            raise forbid("this entry stands for no face")
+        with self.ctx.session() as session:
+            review.ignore_faces(session, self.ctx.viewer, [entry.row.face_id])

@@ -66,3 +66,30 @@ def replace_faces(session: Session, photo_id: int, faces: Sequence[FaceRow]) -> 
     if gone:
         session.execute(delete(Face).where(Face.id.in_(gone)))
     return ids
+
+
+@dataclass(frozen=True)
+class FaceSource:
+    """What a face crop is cut from: the face and where its photo lives."""
+
+    box: tuple[float, float, float, float]
+    landmarks: list[list[float]] | None
+    photo_id: int
+    path: str  # relative to the mount
+    mtime_ns: int
+    mount: str
+    location: str
+
+
+def face_source(session: Session, face_id: int) -> FaceSource | None:
+    from recognize.store.models import Mount, Photo
+
+    row = session.execute(
+        select(Face.x, Face.y, Face.w, Face.h, Face.landmarks, Photo.id, Photo.path,
+               Photo.mtime_ns, Mount.name, Mount.location)
+        .join(Photo, Photo.id == Face.photo_id).join(Mount, Mount.id == Photo.mount_id)
+        .where(Face.id == face_id)).first()
+    if row is None:
+        return None
+    return FaceSource((row[0], row[1], row[2], row[3]), row[4], row[5], row[6], row[7], row[8],
+                      row[9])

@@ -154,6 +154,7 @@ class Person(Base):
     cover_face_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Face(Base):
@@ -175,7 +176,8 @@ class FacePerson(Base):
 
     Each owner of a mount has their own persons over its faces, so a face has one row per
     owner that has placed it. ``person_id`` NULL with ``assigned_by`` "user" means the user
-    took the face out of every person (that placement stands, like any of theirs).
+    took the face out of every person (that placement stands, like any of theirs);
+    "ignored" means "this is not a face": never clustered, never listed, until undone.
     """
 
     __tablename__ = "face_persons"
@@ -185,7 +187,7 @@ class FacePerson(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("persons.id", ondelete="SET NULL"), index=True
     )
-    assigned_by: Mapped[str | None] = mapped_column(String(16))  # cluster|match|user
+    assigned_by: Mapped[str | None] = mapped_column(String(16))  # cluster|match|user|ignored
 
 
 class FaceCorrection(Base):
@@ -197,6 +199,17 @@ class FaceCorrection(Base):
     face_id: Mapped[int] = mapped_column(ForeignKey("faces.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # must | cannot
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PersonsApart(Base):
+    """The user's word that two persons are not the same (a rejected merge suggestion)."""
+
+    __tablename__ = "persons_apart"
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from recognize.errors import Conflict, NotFound
@@ -23,6 +23,17 @@ from recognize.store.accounts import Viewer
 from recognize.store.models import Face, FaceCorrection, FacePerson, Person, Photo, PhotoTag, Tag
 
 PERSON_TAG_SOURCE = "person"
+IGNORED = "ignored"  # FacePerson.assigned_by: "this is not a face", in its owner's eyes
+
+
+def listed(face_count: Any, hidden: bool = False) -> Any:
+    """SQL: a person is listed when not hidden and it has faces, or is new (no faces and no
+    corrections yet: just made, waiting for its first face). A person emptied by the user's
+    corrections is not listed; ``hidden=True`` selects the hidden ones instead."""
+    if hidden:
+        return Person.hidden.is_(True)
+    fresh = ~select(FaceCorrection.id).where(FaceCorrection.person_id == Person.id).exists()
+    return and_(Person.hidden.is_(False), or_(func.coalesce(face_count, 0) > 0, fresh))
 
 
 def owner_expr(viewer: Viewer) -> Any:
@@ -99,7 +110,15 @@ def _place(session: Session, owner: int, face_ids: Sequence[int], person_id: int
                                                  FacePerson.face_id.in_(chunk)))
         session.add_all(FacePerson(face_id=f, user_id=owner, person_id=person_id, assigned_by=by)
                         for f in chunk)
+        _drop_covers(session, owner, chunk, keep=person_id)
     session.flush()
+
+
+def _drop_covers(session: Session, owner: int, face_ids: Sequence[int], keep: int | None) -> None:
+    """A cover always belongs to its person: faces that left a person stop being its cover."""
+    session.execute(update(Person).where(
+        Person.user_id == owner, Person.cover_face_id.in_(list(face_ids)),
+        Person.id.is_distinct_from(keep)).values(cover_face_id=None))
 
 
 def faces_of_person(session: Session, person_id: int) -> list[int]:
@@ -151,11 +170,12 @@ def reject_faces(session: Session, viewer: Viewer, face_ids: Sequence[int],
     """The viewer says: these faces are not ``person_id``. They become unassigned."""
     if not face_ids:
         return
-    _viewers_person(session, viewer, person_id)
+    owner = _viewers_person(session, viewer, person_id)
     _faces_owner(session, viewer, face_ids)
     session.execute(update(FacePerson).where(
         FacePerson.face_id.in_(face_ids), FacePerson.person_id == person_id)
         .values(person_id=None, assigned_by="user"))
+    _drop_covers(session, owner, face_ids, keep=None)
     _correct(session, face_ids, person_id, "cannot")
     _sync_persons(session, {person_id})
 
@@ -292,7 +312,7 @@ class UserFaces:
     photo_ids: list[int]  # the photo of each face (two faces of one photo are two persons)
     embeddings: np.ndarray  # (n, 128) float32
     current: dict[int, int]  # face -> person (faces in a person now)
-    named: set[int]  # persons with a name
+    named: set[int]  # persons with a name, or hidden: never merged away
     corrections: list[tuple[int, int, str]]  # (face, person, kind)
     deleted: set[int]  # deleted persons
 
@@ -307,6 +327,7 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
         .outerjoin(FacePerson, and_(FacePerson.face_id == Face.id, mine))
         .where(
             Photo.mount_id.in_(mount_ids),
+            FacePerson.assigned_by.is_distinct_from(IGNORED),
             Face.embedding.is_not(None),
             Face.score >= min_score,
             Face.w * func.coalesce(Photo.width, 0) >= min_size_px,
@@ -314,8 +335,8 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
         )
         .order_by(Face.id)
     ).all()
-    persons = session.execute(select(Person.id, Person.name, Person.deleted)
-                              .where(Person.user_id == user_id)).all()
+    persons = session.execute(select(Person.id, Person.name.is_not(None) | Person.hidden,
+                                     Person.deleted).where(Person.user_id == user_id)).all()
     owned = {p for p, _, _ in persons}
     embeddings = (np.frombuffer(b"".join(r[2] or b"" for r in rows), dtype="<f4").reshape(-1, 128)
                   if rows else np.zeros((0, 128), np.float32))
@@ -326,7 +347,7 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
         face_ids=[r[0] for r in rows], photo_ids=[r[1] for r in rows],
         embeddings=embeddings.astype(np.float32),
         current={r[0]: r[3] for r in rows if r[3] in owned},
-        named={p for p, name, deleted in persons if name and not deleted},
+        named={p for p, kept, deleted in persons if kept and not deleted},  # named or hidden
         corrections=corrections,
         deleted={p for p, _, deleted in persons if deleted},
     )
@@ -343,7 +364,7 @@ def apply_persons(session: Session, user_id: int, face_ids: Sequence[int],
                              .where(FacePerson.user_id == user_id)).all()
     wanted = set(face_ids)
     before = {f: p for f, p, _ in placed if f in wanted}
-    by_user = {f for f, _, by in placed if by == "user" and f in wanted}
+    by_user = {f for f, _, by in placed if by in ("user", IGNORED) and f in wanted}
     changes: dict[int | None, list[int]] = {}
     for face in face_ids:
         target = result.get(face)
@@ -432,7 +453,8 @@ def faces_info(
     if person_id is not None:
         query = query.where(FacePerson.person_id == person_id)
     if unassigned:
-        query = query.where(FacePerson.person_id.is_(None))
+        query = query.where(FacePerson.person_id.is_(None),
+                            FacePerson.assigned_by.is_distinct_from(IGNORED))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Face.id).offset(offset).limit(limit))
     return total, [FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])

@@ -18,7 +18,7 @@ from recognize.errors import Conflict
 from recognize.store import naming
 from recognize.store.accounts import Viewer
 from recognize.store.models import Face, FacePerson, Person, Photo, PhotoTag, Tag
-from recognize.store.persons import viewer_place
+from recognize.store.persons import IGNORED, listed, viewer_place
 
 HIDDEN_TAG_KINDS = ("place", "date", "person")  # they have folders of their own
 
@@ -92,8 +92,11 @@ def _own(mount_ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 # --- persons and faces --------------------------------------------------------------------------
-def persons(session: Session, viewer: Viewer, person_id: int | None = None) -> list[Group]:
-    """The viewer's persons (not deleted) with face statistics, empty persons included."""
+def persons(session: Session, viewer: Viewer, person_id: int | None = None, *,
+            hidden: bool = False) -> list[Group]:
+    """The viewer's persons with face statistics: those listed (see
+    :func:`recognize.store.persons.listed`), or only the hidden ones; one by id whatever
+    its state (unless deleted)."""
     faces = (
         select(FacePerson.person_id.label("pid"), *_stat_cols(Face.id))
         .join(Face, Face.id == FacePerson.face_id)
@@ -106,14 +109,17 @@ def persons(session: Session, viewer: Viewer, person_id: int | None = None) -> l
         faces = faces.where(FacePerson.person_id == person_id)
     sub = faces.subquery()
     query = (
-        select(Person.id, Person.name, *(sub.c[i] for i in range(1, 6)))
+        select(Person.id, Person.name, *(sub.c[i] for i in range(1, 6)), Person.hidden)
         .outerjoin(sub, sub.c.pid == Person.id)
         .where(Person.user_id.in_(viewer.owner_ids), Person.deleted.is_(False))
         .order_by(Person.id)
     )
     if person_id is not None:
         query = query.where(Person.id == person_id)
-    return [Group(r[0], r[1], _stat(r, 2)) for r in session.execute(query)]
+    else:
+        query = query.where(listed(sub.c[1], hidden))
+    return [Group(r[0], r[1], _stat(r, 2), kind="hidden" if r[7] else "")
+            for r in session.execute(query)]
 
 
 def person_list(session: Session, viewer: Viewer) -> list[Group]:
@@ -133,9 +139,10 @@ def person_photos(
 
 
 def _in_no_person(viewer: Viewer) -> Any:
-    """SQL: the face is in none of the viewer's persons."""
-    return ~select(FacePerson.face_id).where(viewer_place(viewer),
-                                             FacePerson.person_id.is_not(None)).exists()
+    """SQL: the face is in none of the viewer's persons (and not marked "not a face")."""
+    return ~select(FacePerson.face_id).where(
+        viewer_place(viewer),
+        or_(FacePerson.person_id.is_not(None), FacePerson.assigned_by == IGNORED)).exists()
 
 
 def unassigned(session: Session, viewer: Viewer) -> list[PhotoRow]:
