@@ -67,6 +67,17 @@ class ServerSettings(Section):
     worker: bool = True
     allow_basic_over_http: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_api_body: int = Field(16 * 1024 * 1024, ge=1024, le=2**40)
+
+
+class LoginSettings(Section):
+    """Password logins (HTTP Basic, API and WebDAV): failure limits and the cost of hashing."""
+
+    max_failures: int = Field(10, ge=1, le=100_000)
+    failure_window: int = Field(300, ge=1, le=86_400)
+    lockout: int = Field(300, ge=1, le=86_400)
+    parallel_hashes: int = Field(2, ge=1, le=64)
+    remember: int = Field(300, ge=0, le=86_400)
 
 
 class StoreSettings(Section):
@@ -220,6 +231,7 @@ class Settings(BaseSettings):
     )
 
     server: ServerSettings = Field(default_factory=ServerSettings)
+    login: LoginSettings = Field(default_factory=LoginSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     users: list[UserSettings] = Field(default_factory=list)
     mounts: list[MountSettings] = Field(default_factory=list)

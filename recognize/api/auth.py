@@ -1,41 +1,58 @@
-"""HTTP authentication: the configured users (Basic; argon2 hashes) and API tokens (Bearer)."""
+"""HTTP authentication: the configured users (Basic; argon2 hashes) and API tokens (Bearer).
+
+Basic logins go through the process's one :class:`recognize.passwords.LoginGuard` (shared
+with WebDAV): failure limits per user name and address, equal time for unknown names, a
+bound on parallel argon2 checks, recent successes remembered.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 
 from recognize.config import Settings
 from recognize.log import get_logger
-from recognize.passwords import VerifiedCache, basic_allowed
+from recognize.passwords import TooManyFailures, basic_allowed, guard_for
 from recognize.store import Store, tokens
 
 log = get_logger(__name__)
+
+__all__ = ["Authenticator", "TooManyFailures", "bearer_user"]
 
 
 class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.hashes = {u.name: u.password_hash.get_secret_value() for u in settings.users}
-        self.cache = VerifiedCache()
+        self.guard = guard_for(settings)
 
     def check(self, user: str, password: str, remote: str = "?") -> bool:
-        password_hash = self.hashes.get(user)
-        ok = password_hash is not None and self.cache.check(user, password, password_hash)
+        """Raises :class:`TooManyFailures` while the name or the address is locked out."""
+        try:
+            ok = self.guard.check(user, password, remote)
+        except TooManyFailures:
+            log.warning("refused login for user %r from %s: too many failed logins", user, remote)
+            raise
         if not ok:
             log.warning("failed login for user %r from %s", user, remote)
         return ok
 
     def basic(self, header: str | None, remote: str = "?", scheme: str = "http") -> str | None:
         """The user name when the ``Authorization: Basic`` header is valid (and Basic is
-        allowed on this connection: see ``server.allow_basic_over_http``), else None."""
+        allowed on this connection: see ``server.allow_basic_over_http``), else None;
+        raises :class:`TooManyFailures` (answered 429) while locked out."""
         if not header or not header.lower().startswith("basic "):
             return None
         if not basic_allowed(self.settings.server.allow_basic_over_http, scheme, remote):
             log.warning("refused Basic authentication over plain HTTP from %s", remote)
             return None
         try:
-            user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
+            text = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            log.warning("malformed Basic credentials from %s", remote)
+            return None
+        user, sep, password = text.partition(":")
+        if not sep:
+            log.warning("malformed Basic credentials from %s", remote)
             return None
         return user if self.check(user, password, remote) else None
 

@@ -1,7 +1,9 @@
 """Prometheus metrics at ``/metrics`` (text exposition format 0.0.4, no extra dependency).
 
 Library gauges are read from the store on each scrape; request counters and the latency
-histogram are kept in this process (per endpoint rule, method and status).
+histogram are kept in this process (per endpoint rule, method and status). A caller who is
+not an admin sees the per-mount gauges of their own mounts only, and no library-wide totals
+(faces, persons, tags span every user's mounts).
 """
 
 from __future__ import annotations
@@ -64,18 +66,28 @@ def _gauge(name: str, help_text: str, rows: list[tuple[dict[str, str], int]]) ->
     return out
 
 
-def render(store: Store, requests: RequestMetrics) -> str:
+def render(store: Store, requests: RequestMetrics, mounts: set[str] | None = None) -> str:
+    """The exposition text; ``mounts``: the mounts the caller may see (None: every mount and
+    the library-wide totals, for admins)."""
     with store.reading() as session:
         c = stats_store.counts(session)
     lines = _gauge("recognize_photos", "Photos per mount and status.",
-                   [({"mount": m, "status": s}, n) for m, s, n in c.photos])
+                   [({"mount": m, "status": s}, n) for m, s, n in c.photos
+                    if mounts is None or m in mounts])
     lines += _gauge("recognize_queue_items", "Queued work per mount and stage.",
-                    [({"mount": m, "stage": s}, n) for m, s, n in c.queue])
-    lines += _gauge("recognize_faces", "Detected faces.", [({}, c.faces)])
+                    [({"mount": m, "stage": s}, n) for m, s, n in c.queue
+                     if mounts is None or m in mounts])
+    if mounts is None:
+        lines += _totals(c)
+    lines += requests.lines()
+    return "\n".join(lines) + "\n"
+
+
+def _totals(c: stats_store.Counts) -> list[str]:
+    lines = _gauge("recognize_faces", "Detected faces.", [({}, c.faces)])
     lines += _gauge("recognize_faces_unassigned", "Faces in no person.",
                     [({}, c.faces_unassigned)])
     lines += _gauge("recognize_persons", "Persons (not deleted).", [({}, c.persons)])
     lines += _gauge("recognize_persons_named", "Persons with a name.", [({}, c.persons_named)])
     lines += _gauge("recognize_tags", "Tags per kind.", [({"kind": k}, n) for k, n in c.tags])
-    lines += requests.lines()
-    return "\n".join(lines) + "\n"
+    return lines

@@ -7,6 +7,10 @@ which argon2 hashes cannot give: Digest is offered only for users whose config c
 ``digest_ha1`` for the realm ``recognize`` (made by ``recognize user hash --digest``). HA1
 is password-equivalent for this realm only; keep the config private. Failed logins are
 logged with the user name and the client address, never the password.
+
+Basic logins are checked by the process's one :class:`recognize.passwords.LoginGuard`,
+shared with the API: past ``login.max_failures`` failures a user name or an address is
+answered 429 with ``Retry-After`` until its lockout ends.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from wsgidav.http_authenticator import HTTPAuthenticator
 from recognize import passwords
 from recognize.config import Settings
 from recognize.log import get_logger
-from recognize.passwords import VerifiedCache
+from recognize.passwords import LoginGuard, TooManyFailures, guard_for
 
 log = get_logger(__name__)
 REALM = "recognize"
@@ -46,11 +50,10 @@ class UserController(BaseDomainController):
     """Checks the configured users; one realm for the whole tree."""
 
     settings: Settings  # set by make_controller
-    cache: VerifiedCache
 
     def __init__(self, wsgidav_app: Any, config: dict[str, Any]) -> None:
         super().__init__(wsgidav_app, config)
-        self.hashes = {u.name: u.password_hash.get_secret_value() for u in self.settings.users}
+        self.guard: LoginGuard = guard_for(self.settings)
         self.ha1 = digest_ha1s(self.settings)
 
     def get_domain_realm(self, path_info: str, environ: dict[str, Any] | None) -> str:
@@ -70,8 +73,10 @@ class UserController(BaseDomainController):
                         "(use HTTPS or Digest, or set server.allow_basic_over_http)",
                         user_name, remote)
             return False
-        password_hash = self.hashes.get(user_name)
-        ok = password_hash is not None and self.cache.check(user_name, password, password_hash)
+        try:
+            ok = self.guard.check(user_name, password, remote)
+        except TooManyFailures:  # Authenticator answers 429 before asking; a race lands here
+            ok = False
         if not ok:
             log.warning("failed DAV login for user %r from %s", user_name, remote)
         return ok
@@ -92,6 +97,13 @@ class Authenticator(HTTPAuthenticator):
         if ":" not in text:
             log.warning("malformed Basic credentials from %s", environ.get("REMOTE_ADDR", "?"))
             return self.send_basic_auth_response(environ, start_response)
+        user, _, password = text.partition(":")
+        remote = environ.get("REMOTE_ADDR", "?")
+        wait = self.domain_controller.guard.retry_after(user, password, remote)
+        if wait:
+            log.warning("refused DAV login for user %r from %s: too many failed logins",
+                        user, remote)
+            return too_many_failures(start_response, wait)
         return super().handle_basic_auth_request(environ, start_response)
 
     def handle_digest_auth_request(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -101,6 +113,14 @@ class Authenticator(HTTPAuthenticator):
         return result
 
 
+def too_many_failures(start_response: Any, retry_after: int) -> list[bytes]:
+    body = (f"too many failed logins for this user name or from this address; "
+            f"retry in {retry_after} s\n").encode()
+    start_response("429 Too Many Requests", [
+        ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+        ("Retry-After", str(retry_after)), ("Connection", "close")])
+    return [body]
+
+
 def make_controller(settings: Settings) -> type[UserController]:
-    return type("ConfiguredUserController", (UserController,),
-                {"settings": settings, "cache": VerifiedCache()})
+    return type("ConfiguredUserController", (UserController,), {"settings": settings})
