@@ -334,6 +334,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     settings = _settings(args)
     apply_thread_limits(settings)
     from recognize.jobs.persons import cluster_user, person_owners_of
+    from recognize.jobs.scan import open_store
 
     store = open_store(settings)
     users = args.user or [u.name for u in settings.users]
