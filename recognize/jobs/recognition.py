@@ -54,7 +54,7 @@ def tags_stage(settings: Settings) -> Stage:
 
 
 def faces_stage(settings: Settings) -> Stage:
-    from recognize.inference.faces import DetectorSettings, FaceAnalyzer
+    from recognize.inference.faces import DetectorSettings, FaceAnalyzer, QualitySettings
 
     f = settings.faces
     analyzer = FaceAnalyzer.from_specs(
@@ -62,6 +62,10 @@ def faces_stage(settings: Settings) -> Stage:
         DetectorSettings(min_score=f.min_score, min_face_px=f.min_size_px,
                          min_face_fraction=f.min_size_fraction, max_faces=f.max_faces),
         mirror=f.mirror,
+        quality=QualitySettings(
+            min_size_px=f.quality_min_size_px, min_sharpness=f.quality_min_sharpness,
+            max_nose_offset=f.quality_max_nose_offset,
+            max_eye_disagreement=f.quality_max_eye_disagreement),
     )
 
     # the full identity names three weights; the store keeps a short digest of it
@@ -86,7 +90,13 @@ def faces_stage(settings: Settings) -> Stage:
         ]
 
     def save(session: Session, work: PhotoWork, faces: Any) -> None:
-        replace_faces(session, work.photo_id, faces)
+        ids = replace_faces(session, work.photo_id, faces)
+        if work.media is not None and work.media.pixels is not None and ids:
+            from recognize.jobs.crops import write_face_crops  # from the decode we have
+
+            write_face_crops(settings.store.data_dir, work.media.pixels,
+                             [(i, (f.x, f.y, f.w, f.h), f.landmarks) for i, f in zip(ids, faces,
+                                                                                strict=True)])
 
     return Stage("faces", version, True, compute, save)
 
@@ -96,7 +106,9 @@ def detector_suffix(settings: Settings) -> str:
     changed threshold re-runs the stage on every photo; default installs keep their version)."""
     from recognize.config import FacesSettings
 
-    keys = ("min_score", "min_size_px", "min_size_fraction", "max_faces", "mirror")
+    keys = ("min_score", "min_size_px", "min_size_fraction", "max_faces", "mirror",
+            "quality_min_size_px", "quality_min_sharpness", "quality_max_nose_offset",
+            "quality_max_eye_disagreement")
     now = {k: getattr(settings.faces, k) for k in keys}
     default = {k: getattr(FacesSettings(), k) for k in keys}
     if now == default:
