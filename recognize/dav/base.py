@@ -246,7 +246,8 @@ class PhotoFolder(VirtualCollection):
         key = ("props", kind)
         cached = self.environ.setdefault("recognize.dav.props", {})
         if key not in cached:
-            ids = [m.row.id for m in self._members] if self._members else [photo_id]
+            ids = ([m.row.id for m in self._members if isinstance(m, PhotoFile)]
+                   if self._members else [photo_id])
             with self.ctx.reading() as session:
                 cached[key] = self._load_props(session, kind, ids)
         value = cached[key].get(photo_id)

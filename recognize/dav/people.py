@@ -18,6 +18,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
+from recognize.dav.faces import COVER_NAME, FaceCropFile, cover_entry
 from recognize.errors import BadName, Conflict
 from recognize.store import persons, review, views
 from recognize.store.views import PhotoRow, Stat
@@ -70,6 +71,19 @@ class PersonFolder(PhotoFolder):
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
         return views.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
+
+    def list_members(self) -> list[_DAVResource]:
+        members = super().list_members()
+        if all(m.name != COVER_NAME for m in members):
+            cover = cover_entry(self)
+            members += [cover] if cover is not None else []
+        return members
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        found = super().get_member(name)
+        if found is None and name == COVER_NAME and self._members is None:
+            return cover_entry(self)
+        return found
 
     def compute_stat(self, session: Session) -> Stat:
         found = views.persons(session, self.ctx.viewer, self.person_id)
@@ -143,7 +157,11 @@ class UnassignedFolder(PhotoFolder):
         return views.unassigned_stat(session, self.ctx.viewer)
 
     def base_name(self, row: PhotoRow) -> str:
-        return names.face_name(row.name, row.face_pos)
+        """``IMG_1 (face 2).jpg``: always .jpg, since the entry serves the face's crop."""
+        return names.split(names.face_name(row.name, row.face_pos))[0] + ".jpg"
+
+    def entry(self, name: str, row: PhotoRow) -> PhotoFile:
+        return FaceCropFile(self.child_path(name), self.environ, self, row, name)
 
     def get_member(self, name: str) -> _DAVResource | None:
         return VirtualCollection.get_member(self, name)

@@ -12,6 +12,7 @@ from recognize.dav import files
 from recognize.dav.base import VirtualCollection, digest
 from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
 from recognize.dav.context import Backend, UserContext, context
+from recognize.dav.faces import FacesRoot
 from recognize.dav.nextcloud_faces import RecognizeRoot
 from recognize.dav.nextcloud_tags import RelationsRoot, SystemTagsRoot
 from recognize.dav.people import PeopleRoot, UnassignedFolder
@@ -22,6 +23,7 @@ from recognize.dav.tags import TagsRoot
 TOP = {
     "people": PeopleRoot,
     "unassigned": UnassignedFolder,
+    "faces": FacesRoot,
     "tags": TagsRoot,
     "places": PlacesRoot,
     "dates": DatesRoot,

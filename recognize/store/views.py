@@ -45,6 +45,8 @@ class PhotoRow:
     mime: str | None
     face_id: int | None = None  # unassigned/: the face this entry stands for
     face_pos: int = 0  # 1-based left-to-right position; 0 when the photo has one face
+    face_box: tuple[float, float, float, float] | None = None  # x, y, w, h (fractions)
+    face_marks: Any = None  # its 5 landmarks (fractions), for the face crop
 
     @property
     def name(self) -> str:
@@ -151,19 +153,35 @@ def unassigned(session: Session, viewer: Viewer) -> list[PhotoRow]:
     total = func.count().over(partition_by=Face.photo_id)
     ranked = (
         select(Face.id.label("fid"), Face.photo_id, _in_no_person(viewer).label("free"),
-               position.label("pos"), total.label("n"))
+               position.label("pos"), total.label("n"), Face.x, Face.y, Face.w, Face.h,
+               Face.landmarks)
         .join(Photo, Photo.id == Face.photo_id)
         .where(_own(viewer.mount_ids))
         .subquery()
     )
     query = (
-        select(*_PHOTO_COLS, ranked.c.fid, ranked.c.pos, ranked.c.n)
+        select(*_PHOTO_COLS, ranked.c.fid, ranked.c.pos, ranked.c.n, ranked.c.x, ranked.c.y,
+               ranked.c.w, ranked.c.h, ranked.c.landmarks)
         .join(ranked, ranked.c.photo_id == Photo.id)
         .where(ranked.c.free)
         .order_by(Photo.id, ranked.c.pos)
     )
     return [PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6],
-                     face_pos=r[7] if r[8] > 1 else 0)
+                     face_pos=r[7] if r[8] > 1 else 0, face_box=(r[9], r[10], r[11], r[12]),
+                     face_marks=r[13])
+            for r in session.execute(query)]
+
+
+def person_face_rows(session: Session, person_id: int, mount_ids: Sequence[int]
+                     ) -> list[PhotoRow]:
+    """One row per face of the person (``faces/<Person>/``), with its box for the crop."""
+    query = (select(*_PHOTO_COLS, Face.id, Face.x, Face.y, Face.w, Face.h, Face.landmarks)
+             .join(Face, Face.photo_id == Photo.id)
+             .join(FacePerson, FacePerson.face_id == Face.id)
+             .where(_own(mount_ids), FacePerson.person_id == person_id)
+             .order_by(Face.id))
+    return [PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6],
+                     face_box=(r[7], r[8], r[9], r[10]), face_marks=r[11])
             for r in session.execute(query)]
 
 

@@ -92,7 +92,8 @@ def test_davfs2_mount_lists_and_reads_people(server: Server, library: Library,
     try:
         assert sorted(os.listdir(point / "people")) == ["Ann", "Ben", "Person 3"]
         assert sorted(os.listdir(point / "people" / "Ann")) == [
-            "IMG_1 (2).jpg", "IMG_1.jpg", "lake.jpg", "sunrise.jpg"]
+            "IMG_1 (2).jpg", "IMG_1.jpg", "folder.jpg", "lake.jpg", "sunrise.jpg"]
+        assert (point / "people" / "Ann" / "folder.jpg").read_bytes()[:2] == b"\xff\xd8"
         assert (point / "people" / "Ann" / "IMG_1.jpg").read_bytes() == (
             library.folder / "photos" / "b" / "IMG_1.jpg").read_bytes()
     finally:

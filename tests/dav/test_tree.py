@@ -33,12 +33,12 @@ def props(client: Client, path: str, depth: str = "0", extra: str = "") -> dict[
 
 
 def test_top_level_and_people(alice: Client) -> None:
-    assert alice.names("/dav/") == ["people", "unassigned", "tags", "places", "dates",
+    assert alice.names("/dav/") == ["people", "unassigned", "faces", "tags", "places", "dates",
                                     "duplicates", "files"]
     assert alice.names("/dav/people/") == ["Ann", "Ben", "Person 3"]
-    # two photos called IMG_1.jpg: unique names, stable by photo id
-    assert sorted(alice.names("/dav/people/Ann/")) == ["IMG_1 (2).jpg", "IMG_1.jpg", "lake.jpg",
-                                                       "sunrise.jpg"]
+    # two photos called IMG_1.jpg: unique names, stable by photo id; folder.jpg: the cover
+    assert sorted(alice.names("/dav/people/Ann/")) == ["IMG_1 (2).jpg", "IMG_1.jpg",
+                                                       "folder.jpg", "lake.jpg", "sunrise.jpg"]
     assert alice.names("/dav/unassigned/") == ["night (face 1).jpg", "night (face 2).jpg"]
 
 
