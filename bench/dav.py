@@ -7,6 +7,9 @@
    folder of those N files (ratio = ours / stock; aim ≤ 1.0).
 2. GET of a 50 MB photo vs stock (ratio = our MiB/s / stock MiB/s; aim ≥ 0.9).
 3. ``wrk -t2 -c16 -d10s`` over the photos of ``people/<P>/`` (req/s, p99, errors).
+4. PROPFIND Depth 1 of ``unassigned/`` holding N faces (each entry a face crop, cached) vs
+   stock on N files (aim ≤ 1.0), and the time to GET one cached crop, through WebDAV and
+   through ``/api/v1/faces/<id>/crop`` (median of 50; aim ≤ 20 ms).
 Both servers run as separate processes under cheroot with 16 threads.
 """
 
@@ -110,18 +113,36 @@ def make_library(work: Path, folder: Path) -> Path:
     crawl(store, refs["bench"], ["media"], LocalSource(folder, frozenset({"jpg"})))
     with store.session() as session:
         known = photo_store.known_files(session, refs["bench"].id)
+        free: list[int] = []
         person = person_store.create_person(session, uid, "P")
         tag = views.create_user_tag(session, uid, "t")
         for path, k in known.items():
             if path != "big.jpg":
                 views.add_face(session, k.id, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=person)
+                free.append(views.add_face(session, k.id, (0.5, 0.5, 0.2, 0.2), 0.9))
                 views.tag_photo(session, k.id, tag)
             photo_store.save_media(session, k.id, {"mime": "image/jpeg"}, None)
         big = known["big.jpg"].id
         other = person_store.create_person(session, uid, "Big")
         views.add_face(session, big, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=other)
     store.close()
+    _cached_crops(work / "var", free, (0.5, 0.5, 0.2, 0.2))
     return cfg
+
+
+def _cached_crops(data_dir: Path, face_ids: list[int], box: tuple[float, ...]) -> None:
+    """The crops the faces stage would have written (all alike: the photos are)."""
+    import numpy as np
+
+    from recognize.jobs.crops import BASE_SIZE, crop_key, crop_path
+    from recognize.media.crops import face_crop
+
+    data = face_crop(np.full((48, 64, 3), 100, np.uint8), box, None, BASE_SIZE)
+    key = crop_key(box, None)
+    for face_id in face_ids:
+        path = crop_path(data_dir, BASE_SIZE, face_id, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 # --- the measurements ------------------------------------------------------------------------
@@ -206,6 +227,10 @@ def main() -> None:
         tag_pf, _ = timed(our_port, "PROPFIND", "/dav/tags/t/", NINE, "1")
         stock_get, size = timed(stock_port, "GET", "/big.jpg", runs=3)
         our_get, _ = timed(our_port, "GET", "/dav/people/Big/big.jpg", runs=3)
+        free_pf, _ = timed(our_port, "PROPFIND", "/dav/unassigned/", NINE, "1")
+        crop_dav, _ = timed(our_port, "GET", "/dav/unassigned/IMG_00007%20(face%202).jpg",
+                            runs=50)
+        crop_api, _ = timed(our_port, "GET", "/api/v1/faces/16/crop", runs=50)
         names = sorted(p.name for p in folder.glob("IMG_*.jpg"))
         load = wrk(our_port, names, work) if shutil.which("wrk") else {}
     finally:
@@ -219,6 +244,10 @@ def main() -> None:
         "propfind_tag_s": round(tag_pf, 3),
         "propfind_person_ratio": round(person_pf / stock_pf, 2),
         "propfind_tag_ratio": round(tag_pf / stock_pf, 2),
+        "propfind_unassigned_s": round(free_pf, 3),
+        "propfind_unassigned_ratio": round(free_pf / stock_pf, 2),
+        "crop_get_dav_ms": round(crop_dav * 1000, 1),
+        "crop_get_api_ms": round(crop_api * 1000, 1),
         "get_stock_mib_s": round(mib / stock_get, 1), "get_ours_mib_s": round(mib / our_get, 1),
         "get_ratio": round(stock_get / our_get, 2),
         "wrk": load,

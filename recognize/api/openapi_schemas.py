@@ -72,7 +72,8 @@ SCHEMAS: dict[str, Any] = {
         faces=INT, distance=NUM)}),
     "PersonPage": page_of("Person"),
     "Face": obj(["id", "photo_id", "box", "score", "person_id"], id=ID, photo_id=ID, box=BOX,
-                score=NUM, person_id=nullable(INT), assigned_by=nullable(STR)),
+                score=NUM, person_id=nullable(INT), assigned_by=nullable(STR),
+                quality=nullable(STR)),
     "FacePage": page_of("Face"),
     "SearchResult": obj(
         ["query", "terms", "unknown", "total", "offset", "limit", "items"], query=STR,

@@ -26,7 +26,8 @@ blueprint = Blueprint("persons", __name__)
 
 def face_json(f: person_store.FaceInfo) -> dict[str, Any]:
     return {"id": f.id, "photo_id": f.photo_id, "box": [round(v, 6) for v in f.box],
-            "score": round(f.score, 4), "person_id": f.person_id, "assigned_by": f.assigned_by}
+            "score": round(f.score, 4), "person_id": f.person_id, "assigned_by": f.assigned_by,
+            "quality": f.quality}
 
 
 def _persons(person_id: int | None = None, hidden: bool = False) -> list[dict[str, Any]]:

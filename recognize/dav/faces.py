@@ -49,7 +49,7 @@ class CropContent:
         return found
 
     def get_content_length(self) -> int:
-        return self._cached().path.stat().st_size
+        return self._cached().size
 
     def get_content_type(self) -> str:
         return "image/jpeg"

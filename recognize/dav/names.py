@@ -83,3 +83,17 @@ def safe(name: str) -> str:
     """A folder name that is one path segment (no slashes, no dot-names)."""
     name = name.replace("/", "∕").replace("\\", "∖").strip()
     return name if name not in ("", ".", "..") else f"_{name}_"
+
+
+_UNIQUE = re.compile(r" \(\d{1,4}\)$")
+_FACE = re.compile(r" \(face \d{1,4}\)$")
+
+
+def entry_stems(name: str) -> list[str]:
+    """The photo name stems an ``unassigned/`` entry may come from: ``IMG_1 (face 2) (3).jpg``
+    is a face of a photo ``IMG_1 (face 2) (3)``, ``IMG_1 (face 2)`` or ``IMG_1`` (``.jpg``,
+    ``.heic`` or no extension)."""
+    stems = [name.removesuffix(".jpg")]
+    for pattern in (_UNIQUE, _FACE):
+        stems += [pattern.sub("", s) for s in stems if pattern.search(s)]
+    return list(dict.fromkeys(stems))

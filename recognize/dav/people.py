@@ -151,7 +151,8 @@ class UnassignedFolder(PhotoFolder):
     kind = "unassigned"
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.unassigned(session, self.ctx.viewer)
+        return views.unassigned(session, self.ctx.viewer,
+                                names.entry_stems(names_[0]) if names_ else None)
 
     def compute_stat(self, session: Session) -> Stat:
         return views.unassigned_stat(session, self.ctx.viewer)
@@ -164,7 +165,13 @@ class UnassignedFolder(PhotoFolder):
         return FaceCropFile(self.child_path(name), self.environ, self, row, name)
 
     def get_member(self, name: str) -> _DAVResource | None:
-        return VirtualCollection.get_member(self, name)
+        """By name: only the photos whose entries could be called so (one narrow query)."""
+        if self._members is not None or not name.endswith(".jpg"):
+            return VirtualCollection.get_member(self, name)
+        with self.ctx.reading() as session:
+            rows = self.query(session, [name])
+        row = names.pick(name, rows, self.base_name)
+        return self.entry(name, row) if row is not None else None
 
     def entry_permissions(self) -> str:
         return "DV"

@@ -37,6 +37,14 @@ CROP_QUALITY = 85
 class Crop:
     path: Path
     etag: str
+    size: int  # bytes
+
+
+def _found(path: Path, key: str) -> Crop | None:
+    try:
+        return Crop(path, key, path.stat().st_size)
+    except OSError:
+        return None
 
 
 def crop_size(requested: int) -> int:
@@ -67,8 +75,7 @@ def cached_crop(settings: Settings, face_id: int, box: Sequence[float], landmark
                 size: int = BASE_SIZE) -> Crop | None:
     """The crop when it is on disk already (no store, no decode): what listings use."""
     key = crop_key(box, landmarks)
-    path = crop_path(settings.store.data_dir, crop_size(size), face_id, key)
-    return Crop(path, key) if path.is_file() else None
+    return _found(crop_path(settings.store.data_dir, crop_size(size), face_id, key), key)
 
 
 def crop_file(settings: Settings, store: Store, face_id: int, size: int = BASE_SIZE) -> Crop:
@@ -82,8 +89,9 @@ def crop_file(settings: Settings, store: Store, face_id: int, size: int = BASE_S
     key = crop_key(face.box, face.landmarks)
     data_dir = settings.store.data_dir
     path = crop_path(data_dir, size, face_id, key)
-    if path.is_file():
-        return Crop(path, key)
+    found = _found(path, key)
+    if found is not None:
+        return found
     base = crop_path(data_dir, BASE_SIZE, face_id, key)
     if size < BASE_SIZE:
         if not base.is_file():
@@ -92,7 +100,7 @@ def crop_file(settings: Settings, store: Store, face_id: int, size: int = BASE_S
         _write(path, bytes(small.jpegsave_buffer(Q=CROP_QUALITY, strip=True)))
     else:
         _write(path, _cut(settings, face, face_id, size))
-    return Crop(path, key)
+    return Crop(path, key, path.stat().st_size)
 
 
 def _cut(settings: Settings, face: FaceSource, face_id: int, size: int) -> bytes:

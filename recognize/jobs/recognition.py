@@ -85,6 +85,7 @@ def faces_stage(settings: Settings) -> Stage:
                 landmarks=[[float(x) / width, float(y) / height] for x, y in face.landmarks],
                 embedding=face.embedding.astype("<f4").tobytes(),
                 model=version,
+                quality=face.quality,
             )
             for face in analyzer.analyze(pixels)
         ]

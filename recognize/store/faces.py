@@ -28,6 +28,7 @@ class FaceRow:
     landmarks: list[list[float]]
     embedding: bytes  # float32 little-endian
     model: str
+    quality: str | None = None  # why the face is kept out of persons (None: fit)
 
 
 def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -58,8 +59,8 @@ def replace_faces(session: Session, photo_id: int, faces: Sequence[FaceRow]) -> 
             row = Face(photo_id=photo_id)
             session.add(row)
         row.x, row.y, row.w, row.h = box
-        row.score, row.landmarks, row.embedding, row.model = (
-            new.score, new.landmarks, new.embedding, new.model)
+        row.score, row.landmarks, row.embedding, row.model, row.quality = (
+            new.score, new.landmarks, new.embedding, new.model, new.quality)
         session.flush()
         ids.append(row.id)
     gone = [f.id for f in old if f.id not in taken]

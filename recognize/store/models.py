@@ -169,6 +169,8 @@ class Face(Base):
     landmarks: Mapped[list[list[float]] | None] = mapped_column(JSON)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 little-endian
     model: Mapped[str] = mapped_column(String(64))
+    # why the face is kept out of persons: small | blurred | turned | implausible landmarks
+    quality: Mapped[str | None] = mapped_column(String(32))
 
 
 class FacePerson(Base):

@@ -328,6 +328,7 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
         .where(
             Photo.mount_id.in_(mount_ids),
             FacePerson.assigned_by.is_distinct_from(IGNORED),
+            Face.quality.is_(None),  # poor faces are kept, never clustered
             Face.embedding.is_not(None),
             Face.score >= min_score,
             Face.w * func.coalesce(Photo.width, 0) >= min_size_px,
@@ -378,6 +379,12 @@ def apply_persons(session: Session, user_id: int, face_ids: Sequence[int],
             person = target if isinstance(target, int) else None
         if before.get(face) != person:
             changes.setdefault(person, []).append(face)
+    # faces clustering may no longer use (poor, below a threshold, outside the owner's mounts)
+    # leave the persons clustering put them in; the user's own placements stand
+    stale = [f for f, p, by in placed if f not in wanted and p is not None
+             and by not in ("user", IGNORED)]
+    if stale:
+        changes.setdefault(None, []).extend(stale)
     for person, faces in changes.items():
         if person is None:
             for start in range(0, len(faces), 500):
@@ -431,11 +438,12 @@ class FaceInfo:
     score: float
     person_id: int | None  # in the viewer's eyes
     assigned_by: str | None
+    quality: str | None = None  # why it is kept out of clustering (None: fit)
 
 
 def _face_info_query(viewer: Viewer) -> Any:
     return (select(Face.id, Face.photo_id, Face.x, Face.y, Face.w, Face.h, Face.score,
-                   FacePerson.person_id, FacePerson.assigned_by)
+                   FacePerson.person_id, FacePerson.assigned_by, Face.quality)
             .join(Photo, Photo.id == Face.photo_id)
             .outerjoin(FacePerson, viewer_place(viewer))
             .where(Photo.mount_id.in_(viewer.mount_ids)))
@@ -457,7 +465,7 @@ def faces_info(
                             FacePerson.assigned_by.is_distinct_from(IGNORED))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Face.id).offset(offset).limit(limit))
-    return total, [FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+    return total, [FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8], r[9])
                    for r in rows]
 
 
@@ -472,7 +480,7 @@ def covers(session: Session, viewer: Viewer, person_ids: Sequence[int]) -> dict[
     chosen: dict[int, FaceInfo] = {}
     cover_of = dict(rows)
     for r in faces:
-        info = FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+        info = FaceInfo(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], r[7], r[8], r[9])
         pid = int(r[7])
         if pid not in chosen or cover_of.get(pid) == info.id:
             chosen[pid] = info

@@ -147,8 +147,11 @@ def _in_no_person(viewer: Viewer) -> Any:
         or_(FacePerson.person_id.is_not(None), FacePerson.assigned_by == IGNORED)).exists()
 
 
-def unassigned(session: Session, viewer: Viewer) -> list[PhotoRow]:
-    """One row per face in no person, with the face's left-to-right position in its photo."""
+def unassigned(session: Session, viewer: Viewer, stems: Sequence[str] | None = None
+               ) -> list[PhotoRow]:
+    """One row per face in no person, with the face's left-to-right position in its photo;
+    with ``stems``, only photos named one of them, with or without an extension (a lookup by
+    entry name)."""
     position = func.row_number().over(partition_by=Face.photo_id, order_by=(Face.x, Face.id))
     total = func.count().over(partition_by=Face.photo_id)
     ranked = (
@@ -156,7 +159,7 @@ def unassigned(session: Session, viewer: Viewer) -> list[PhotoRow]:
                position.label("pos"), total.label("n"), Face.x, Face.y, Face.w, Face.h,
                Face.landmarks)
         .join(Photo, Photo.id == Face.photo_id)
-        .where(_own(viewer.mount_ids))
+        .where(_own(viewer.mount_ids), *_stems_are(stems))
         .subquery()
     )
     query = (
@@ -183,6 +186,15 @@ def person_face_rows(session: Session, person_id: int, mount_ids: Sequence[int]
     return [PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], face_id=r[6],
                      face_box=(r[7], r[8], r[9], r[10]), face_marks=r[11])
             for r in session.execute(query)]
+
+
+def _stems_are(stems: Sequence[str] | None) -> list[Any]:
+    """``name == stem`` or ``stem.<ext>``: index ranges ('.' and '/' are neighbours, and no
+    file name holds a '/')."""
+    if stems is None:
+        return []
+    return [or_(*(or_(Photo.name == s, and_(Photo.name >= s + ".", Photo.name < s + "/"))
+                  for s in stems))]
 
 
 def unassigned_stat(session: Session, viewer: Viewer) -> Stat:

@@ -169,3 +169,23 @@ def test_cluster_command(world, tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(config),
                           "cluster", "--user", "alicia"], capture_output=True, text=True)
     assert bad.returncode == 2 and "did you mean 'alice'" in bad.stderr
+
+
+def test_poor_faces_are_kept_out_of_persons_with_their_reason(world) -> None:
+    settings, store, db, _, _, _ = world
+    obama = persons_by_identity(db)["barack_obama"].most_common(1)[0][0]
+    face = db.execute(f"SELECT id FROM {FACES} f WHERE person_id = ? AND id NOT IN "
+                      "(SELECT face_id FROM face_persons WHERE assigned_by = 'user') LIMIT 1",
+                      (obama,)).fetchone()[0]
+    db.execute("UPDATE faces SET quality = 'blurred' WHERE id = ?", (face,))
+    try:
+        for full in (False, True):
+            cluster_user(settings, store, "alice", full=full)
+            assert db.execute(f"SELECT person_id FROM {FACES} f WHERE id = ?",
+                              (face,)).fetchone()[0] is None
+        with store.reading() as session:
+            _, (info,) = person_store.faces_info(session, alice(session), face_ids=[face])
+        assert info.quality == "blurred" and info.person_id is None
+    finally:
+        db.execute("UPDATE faces SET quality = NULL WHERE id = ?", (face,))
+        cluster_user(settings, store, "alice", full=True)
