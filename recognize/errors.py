@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+
+# errno values that mean "recognize's own files cannot be written" (not a bad photo)
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
 
 class RecognizeError(Exception):
     """Base of every error recognize raises on purpose."""
@@ -26,6 +31,17 @@ class StoreError(RecognizeError):
     """The store cannot be opened or migrated."""
 
     exit_code = 3
+
+
+class StorageError(StoreError):
+    """The data directory or the database cannot be written (disk full, read-only file
+    system): nothing is wrong with the photo being worked on; work waits and retries."""
+
+
+class ServerError(RecognizeError):
+    """The server cannot start (e.g. its address is already in use)."""
+
+    exit_code = 7
 
 
 class NotFound(RecognizeError):

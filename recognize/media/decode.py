@@ -46,7 +46,8 @@ def check_pixels(width: int | None, height: int | None, opts: MediaOptions) -> N
     """Refuse a declared size above ``opts.max_pixels`` before any pixel is decoded."""
     if width and height and width * height > opts.max_pixels:
         raise MediaError(
-            f"decompression bomb: {width}x{height} pixels exceeds limit of {opts.max_pixels:,} pixels"
+            f"decompression bomb: {width}x{height} = {width * height:,} pixels is above "
+            f"media.max_pixels ({opts.max_pixels:,})"
         )
 
 

@@ -5,6 +5,8 @@ the optional pillow-jxl-plugin), and files libvips refuses at the header."""
 from __future__ import annotations
 
 import contextlib
+import re
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -22,11 +24,19 @@ with contextlib.suppress(ImportError):
 with contextlib.suppress(ImportError):  # JPEG XL support when the plugin is installed
     import pillow_jxl  # noqa: F401
 
+# Pillow checks sizes itself (at open and inside plugins: ICO entries, GIF frames) against
+# a fixed limit, and would name that limit. It is set from media.max_pixels before each open
+# (Pillow refuses above twice MAX_IMAGE_PIXELS) and its error is re-worded to cite the key;
+# its warning at half the limit is noise here.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+_PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
+
 CheckPixels = Callable[[int | None, int | None, MediaOptions], None]
 
 
 def decode_with_pillow(path: str, opts: MediaOptions, kind: str, check_pixels: CheckPixels) -> np.ndarray:
     """Decode the first frame with Pillow, refusing bombs from the header first."""
+    Image.MAX_IMAGE_PIXELS = (opts.max_pixels + 1) // 2  # the same value on every call
     try:
         with Image.open(path) as image:
             check_pixels(image.width, image.height, opts)
@@ -38,13 +48,20 @@ def decode_with_pillow(path: str, opts: MediaOptions, kind: str, check_pixels: C
             ImageOps.exif_transpose(image, in_place=True)
             return np.asarray(_flatten_rgb(image), dtype=np.uint8).copy()
     except Image.DecompressionBombError as err:
-        raise MediaError(f"decompression bomb: {err}") from err
+        raise MediaError(bomb_reason(err, opts)) from err
     except Image.UnidentifiedImageError as err:
         raise MediaError(f"unsupported or corrupt image ({kind})") from err
     except MediaError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as err:
         raise MediaError(f"corrupt image data: {err}") from err
+
+
+def bomb_reason(err: Exception, opts: MediaOptions) -> str:
+    """Pillow's refusal in this project's words (it knows only the product of the sides)."""
+    match = _PILLOW_PIXELS.search(str(err))
+    size = f"{int(match.group(1)):,} pixels" if match else "the declared size"
+    return f"decompression bomb: {size} is above media.max_pixels ({opts.max_pixels:,})"
 
 
 def _flatten_rgb(image: Image.Image) -> Image.Image:

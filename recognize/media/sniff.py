@@ -46,6 +46,7 @@ SUPPORTED_EXTENSIONS = (
             "avif",
             "gif",
             "bmp",
+            "ico",
             "jxl",
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -10,8 +11,11 @@ from pathlib import Path
 import numpy as np
 import pyvips
 
-from recognize.errors import MediaError
+from recognize.errors import STORAGE_ERRNOS, MediaError, StorageError
 from recognize.media.types import MediaOptions
+
+# the data directory is full, read-only or not ours: work waits, the photo is not to blame
+_NOT_THE_PHOTOS_FAULT = STORAGE_ERRNOS | {errno.EACCES, errno.EPERM}
 
 
 def write_thumbnails(pixels: np.ndarray, opts: MediaOptions, dest: dict[int, Path]) -> dict[int, str]:
@@ -30,14 +34,19 @@ def write_thumbnails(pixels: np.ndarray, opts: MediaOptions, dest: dict[int, Pat
 
 
 def _write_atomic(image: pyvips.Image, path: Path, quality: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(image.jpegsave_buffer(Q=quality, strip=True))
         os.replace(tmp, path)
     except (OSError, pyvips.Error) as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in _NOT_THE_PHOTOS_FAULT:
+            raise StorageError(f"cannot write thumbnails in {path.parent}: "
+                               f"{(err.strerror or str(err)).lower()}") from err
         raise MediaError(f"cannot write thumbnail {path}: {err}") from err
     return path

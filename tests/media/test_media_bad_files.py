@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,150 @@ def test_broken_pixels_keep_their_metadata(outcomes):
     assert kind == "result" and decode_error.startswith("truncated") and not has_pixels
     assert has_date
     assert outcomes["DSCN0010_trunc50pct.jpg"][0] == "result"
+
+
+# --- bombs are recorded, in the config's words -------------------------------------------------
+def test_bombs_are_recorded_and_cite_the_config_key(tmp_path, password_hash) -> None:
+    """decompression_bomb.ico was never crawled (".ico" was not a photo extension although
+    Pillow decodes ICO); the GIF bomb's reason named Pillow's limit, not media.max_pixels."""
+    import shutil
+    import sqlite3
+
+    from tests.conftest import write_config
+
+    bad = shared("bad")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("decompression_bomb.ico", "decompression_bomb.gif", "reallybig.bmp"):
+        shutil.copy(bad / name, photos / name)  # a copy in the test's own folder
+    config = write_config(tmp_path, {"bad": photos}, password_hash,
+                          faces={"enabled": False}, tags={"enabled": False},
+                          inference={"cache_dir": str(tmp_path / "models")})
+    done = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(config),
+                           "scan", "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "var" / "recognize.db") as db:
+        rows = {p: (s, e) for p, s, e in db.execute("SELECT path, status, error FROM photos")}
+    assert set(rows) == {"decompression_bomb.ico", "decompression_bomb.gif", "reallybig.bmp"}
+    for name, (status, error) in rows.items():
+        assert status == "failed", name
+        assert error.startswith("decompression bomb: ") and "media.max_pixels (200,000,000)" \
+            in error, (name, error)
+        assert "could be decompression bomb DOS attack" not in error  # Pillow's wording
+    assert rows["decompression_bomb.ico"][1] == (
+        "decompression bomb: 4,294,836,225 pixels is above media.max_pixels (200,000,000)")
+
+
+def test_the_reason_follows_media_max_pixels() -> None:
+    """Pillow's limit is set from media.max_pixels (it checks sizes inside its plugins too,
+    before our header check can): the refusal names whatever the config says."""
+    from PIL import Image
+
+    from recognize.errors import MediaError
+    from recognize.media import MediaOptions
+    from recognize.media.decode import check_pixels
+    from recognize.media.pillow_decode import decode_with_pillow
+
+    gif = str(shared("bad") / "decompression_bomb.gif")
+    for limit in (1_000_000, 3_000_000_001):
+        with pytest.raises(MediaError) as info:
+            decode_with_pillow(gif, MediaOptions(max_pixels=limit), "gif", check_pixels)
+        assert info.value.reason == (
+            f"decompression bomb: 4,364,696,535 pixels is above media.max_pixels ({limit:,})")
+        assert limit <= Image.MAX_IMAGE_PIXELS * 2  # Pillow never refuses below the key
+
+
+# --- exiftool exits with its parent ------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"exiftool" in cmdline and b"-stay_open" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_server_leaves_no_exiftool(tmp_path, password_hash) -> None:
+    import contextlib
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    from recognize.demo import write_demo_photos
+    from tests.conftest import free_port, write_config
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux-only")
+    write_demo_photos(tmp_path / "photos")
+    config = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash,
+                          faces={"enabled": False}, tags={"enabled": False},
+                          inference={"cache_dir": str(tmp_path / "models")})
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "recognize.cli", "--config", str(config),
+                               "serve", "--port", str(free_port())],
+                              stdout=log, stderr=subprocess.STDOUT)
+    exiftool: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        db = tmp_path / "var" / "recognize.db"
+        while time.monotonic() < deadline and server.poll() is None:  # indexed: exiftool ran
+            time.sleep(0.2)
+            with contextlib.suppress(sqlite3.Error), sqlite3.connect(db, timeout=5) as conn:
+                if conn.execute("SELECT count(*) FROM photos WHERE status = 'ok'"
+                                ).fetchone()[0] == 5:
+                    break
+        time.sleep(1)
+        exiftool = [p for p in _children(server.pid) if _alive(p)]  # the long-lived one(s)
+        assert exiftool, (tmp_path / "server.log").read_text()[-2000:]
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(p) for p in exiftool):
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in exiftool), "exiftool outlived its killed parent"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for pid in exiftool:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+def test_exiftool_outlives_the_thread_that_started_it() -> None:
+    """The kernel's "parent" for PR_SET_PDEATHSIG is the forking thread: exiftool is forked
+    by one long-lived thread, so a job thread's end does not kill a healthy exiftool."""
+    import threading
+    import time
+
+    from recognize.media import ExifReader
+
+    photo = shared("bad") / "hopper_bad_exif.jpg"
+    with ExifReader() as reader:
+        thread = threading.Thread(target=reader.read, args=[photo])
+        thread.start()
+        thread.join()
+        process = reader._process
+        assert process is not None
+        time.sleep(0.5)
+        assert process.running
+        assert reader.read(photo).width is not None
+        assert reader._process is process  # the same process, not a restarted one
