@@ -9,9 +9,9 @@ CONFIG ?= var/recognize.toml
 PORT ?= 8080
 PHOTOS ?= $(if $(wildcard ../shared/data/exif),../shared/data/exif,var/demo-photos)
 PYTEST_ARGS ?=
-# Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients for the tests.
+# Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients, chromium for the tests.
 APT_RUN := libimage-exiftool-perl wordnet-base wordnet-sense-index
-APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk
+APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk chromium
 
 .PHONY: run test lint system-deps system-deps-test venv clean help
 help:

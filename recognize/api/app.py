@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from recognize import __version__
+from recognize import __version__, web  # web: the review page at / and its login
 from recognize.api.auth import Authenticator, TooManyFailures, bearer_user
 from recognize.api.bodies import JsonRequest, content_length_problem
 from recognize.api.common import MAX_ID, ApiError, error_response, is_admin, user_mounts
@@ -50,6 +50,7 @@ def create_app(settings: Settings, store: Store, config_path: Path | None = None
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix="/api/v1")
+    web.install(app, settings)  # the review page at / (recognize.web)
     app.config["RECOGNIZE_VERSION"] = __version__
     return app
 
@@ -60,12 +61,12 @@ def _authentication(app: Flask, settings: Settings, store: Store) -> None:
 
     @app.before_request
     def _authenticate() -> Any:
-        if request.path in PUBLIC:
+        if request.path in PUBLIC or request.blueprint == web.BLUEPRINT:  # the page logs in itself
             return None
         header = request.headers.get("Authorization")
         try:
             user = (auth.basic(header, request.remote_addr or "?", request.scheme)
-                    or bearer_user(store, names, header))
+                    or bearer_user(store, names, header) or web.session_user())
         except TooManyFailures as exc:
             response, status = error_response(429, "too_many_requests", str(exc))
             response.headers["Retry-After"] = str(exc.retry_after)
