@@ -17,7 +17,7 @@ from rich.table import Table
 
 from recognize import __version__
 from recognize import config as config_mod
-from recognize.errors import ConfigError, RecognizeError
+from recognize.errors import ConfigError, RecognizeError, StoreError
 from recognize.log import configure
 
 console = Console(stderr=True, soft_wrap=True)
@@ -36,12 +36,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return exc.exit_code
+    except StoreError as exc:
+        console.print(f"[red]error:[/] {_store_failure(exc, args) or exc}", highlight=False)
+        return exc.exit_code
     except RecognizeError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    except Exception as exc:  # a store that cannot be written is a message; a bug is not
+        reason = _store_failure(exc, args)
+        if reason is None:
+            raise
+        console.print(f"[red]error:[/] {reason}", highlight=False)
+        return StoreError.exit_code
+
+
+def _store_failure(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """The one-line reason when ``exc`` means the store or data directory cannot be written."""
+    from recognize.store import health
+
+    settings = getattr(args, "settings", None)
+    data_dir = settings.store.data_dir if settings is not None else None
+    if isinstance(exc, StoreError):
+        return health.describe_store_error(exc, data_dir)
+    return health.describe_failure(exc, data_dir)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> config_mod.Settings:
-    return config_mod.load(args.config)
+    args.settings = config_mod.load(args.config)  # kept for the error messages in main()
+    return args.settings
+
+
+def _open_store(settings: config_mod.Settings) -> Any:
+    """Check that the data directory takes a write (clear message if not), then open."""
+    from recognize.jobs.scan import open_store
+    from recognize.store.health import require_data_dir
+
+    require_data_dir(settings.store.data_dir)
+    return open_store(settings)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -187,9 +217,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     apply_thread_limits(settings)  # before numpy, pyvips and OpenVINO load
-    from recognize.jobs.scan import open_store, scan
+    from recognize.jobs.scan import scan
 
-    store = open_store(settings)
+    store = _open_store(settings)
     started = time.monotonic()
     columns = (
         TextColumn("{task.description}"),
@@ -311,12 +341,12 @@ def _status_tables(settings: config_mod.Settings, store: Any) -> Any:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from recognize.jobs.scan import open_store, sync_accounts
+    from recognize.jobs.scan import sync_accounts
     from recognize.jobs.stages import pipeline
     from recognize.store import queue as queue_store
 
     settings = _settings(args)
-    store = open_store(settings)
+    store = _open_store(settings)
     refs = sync_accounts(settings, store)
     names = args.mount or list(refs)
     for name in names:
@@ -334,9 +364,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     settings = _settings(args)
     apply_thread_limits(settings)
     from recognize.jobs.persons import cluster_user, person_owners_of
-    from recognize.jobs.scan import open_store
 
-    store = open_store(settings)
+    store = _open_store(settings)
     users = args.user or [u.name for u in settings.users]
     known = {u.name for u in settings.users}
     for user in users:

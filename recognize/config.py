@@ -8,9 +8,11 @@ refused with a "did you mean" hint. ``config/recognize.example.toml`` documents 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +27,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from recognize.errors import ConfigError
 
@@ -368,6 +371,9 @@ def load(path: Path | str | None = None, *, environ: dict[str, str] | None = Non
     elif path != DEFAULT_CONFIG:
         raise ConfigError([f"config file {path} does not exist (create one: recognize init)"])
     _resolve_relative(data, path.resolve().parent)
+    env_problems = env_json_problems(env)
+    if env_problems:  # leave the bad variables out, so every other problem is listed too
+        environ = {k: v for k, v in env.items() if k not in env_problems}
     saved = dict(os.environ)
     try:
         if environ is not None:
@@ -375,20 +381,59 @@ def load(path: Path | str | None = None, *, environ: dict[str, str] | None = Non
             os.environ.update(environ)
         settings = Settings(**data)
     except ValidationError as exc:
-        problems = describe(exc)
+        problems = list(env_problems.values()) + describe(exc)
         users, mounts = data.get("users", []), data.get("mounts", [])
         if isinstance(users, list) and isinstance(mounts, list):
             problems += cross_problems(users, mounts)
         raise ConfigError(problems, str(path)) from None
+    except SettingsError as exc:  # a value the environment source could not parse
+        raise ConfigError([*env_problems.values(), f"environment: {exc}"], str(path)) from None
     finally:
         if environ is not None:
             os.environ.clear()
             os.environ.update(saved)
-    problems = cross_problems(settings.users, settings.mounts)
+    problems = list(env_problems.values()) + cross_problems(settings.users, settings.mounts)
     if problems:
         raise ConfigError(problems, str(path))
     settings._source = path.resolve() if path.exists() else None
     return settings
+
+
+def env_json_problems(env: Mapping[str, str]) -> dict[str, str]:
+    """``RECOGNIZE_…`` variables for lists and sections must hold JSON: variable -> problem."""
+    problems: dict[str, str] = {}
+    for name, value in env.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        model: Any = Settings
+        field = None
+        for part in name[len(ENV_PREFIX):].lower().split("__"):
+            fields = getattr(model, "model_fields", {})
+            if part not in fields:
+                field = None
+                break
+            field = fields[part]
+            model = _nested_model(field.annotation)
+        if field is None or not _is_json_field(field.annotation):
+            continue
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as exc:
+            problems[name] = (f"environment variable {name}: not valid JSON ({exc.msg} at "
+                              f"character {exc.pos + 1})")  # the value may hold a secret
+    return problems
+
+
+def _nested_model(annotation: Any) -> Any:
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def _is_json_field(annotation: Any) -> bool:
+    """What pydantic-settings reads from the environment as JSON: sections and collections."""
+    origin = getattr(annotation, "__origin__", None)
+    return origin in (list, dict, set, tuple, frozenset) or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel))
 
 
 def _resolve_relative(data: dict[str, Any], base: Path) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, request, send_file
-from sqlalchemy import text
 
 from recognize import __version__
 from recognize.api.common import (
@@ -28,16 +27,16 @@ blueprint = Blueprint("v1", __name__)
 
 @blueprint.get("/health")
 def health() -> Any:
-    _, store = ctx()
-    try:
-        with store.reading() as session:
-            session.execute(text("SELECT 1"))
-        db = "ok"
-    except Exception as exc:  # report, do not raise: health must answer
-        db = f"error: {type(exc).__name__}"
-    status = 200 if db == "ok" else 503
-    return jsonify({"status": "ok" if status == 200 else "degraded", "store": db,
-                    "version": __version__}), status
+    from recognize.store import health as store_health
+
+    settings, store = ctx()
+    report = store_health.check(store, settings.store.data_dir)  # reads, then writes for real
+    body: dict[str, Any] = {"status": "ok" if report.ok else "degraded",
+                            "store": "ok" if report.ok else f"error: {report.reason}",
+                            "version": __version__}
+    if not report.ok:
+        body["reason"] = report.reason
+    return jsonify(body), 200 if report.ok else 503
 
 
 def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -> dict[str, Any]:

@@ -8,34 +8,40 @@
   outside the configured time window no new batch starts; it is kicked after each crawl and
   also runs every few seconds as a safety net (it claims nothing when there is nothing due).
 - A job's failure is logged and never stops the scheduler.
+- While the store cannot be written (disk full, read-only), work pauses with growing waits
+  (1 s doubling to 60 s, see ``recognize.jobs.backoff``): one log line when it starts, one
+  when a write probe succeeds again; the batch that could not be saved is claimed again.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from recognize.config import Settings, parse_duration, parse_window
+from recognize.jobs.backoff import StoreBackoff
 from recognize.jobs.crawl import crawl
 from recognize.jobs.scan import sync_accounts
 from recognize.jobs.sources import source_for
 from recognize.jobs.worker import Worker
 from recognize.log import get_logger
-from recognize.store import Store, accounts, leases, progress
+from recognize.store import Store, accounts, health, leases, progress
 from recognize.store.models import Mount
 
 log = get_logger(__name__)
 PROCESS_EVERY_S = 1
+BACKOFF_FIRST_S, BACKOFF_CAP_S = 1.0, 60.0  # pauses while the store cannot be written
 
 
 def in_window(window: str, now: datetime | None = None) -> bool:
@@ -74,6 +80,7 @@ class Cascade:
         )
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
         self.watcher: Any = None
+        self.backoff = StoreBackoff(BACKOFF_FIRST_S, BACKOFF_CAP_S)
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -123,9 +130,15 @@ class Cascade:
         with self._idle:
             self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
         self.scheduler.shutdown(wait=False)
-        with self.store.session() as session:
-            for mount in self.settings.mounts:
-                leases.release(session, f"crawl:{mount.name}", self.worker.name)
+        try:
+            with self.store.session() as session:
+                for mount in self.settings.mounts:
+                    leases.release(session, f"crawl:{mount.name}", self.worker.name)
+        except Exception as exc:
+            reason = health.describe_failure(exc, self.settings.store.data_dir)
+            if reason is None:
+                raise
+            log.warning("crawl leases not released (%s): they expire by themselves", reason)
         self.worker.close()
 
     def _next_crawl(self, mount_id: int, schedule: str) -> datetime:
@@ -145,13 +158,53 @@ class Cascade:
     def _on_error(self, event: JobExecutionEvent) -> None:
         log.error("job %s failed: %r", event.job_id, event.exception)
 
+    # --- a store that cannot be written ------------------------------------------------------
+    def store_ready(self) -> bool:
+        """False while pausing; when a pause ends, a real write probe decides."""
+        if not self.backoff.failing:
+            return True
+        if not self.backoff.ready():
+            return False
+        reason = health.check(self.store, self.settings.store.data_dir).reason
+        if reason is not None:
+            self.backoff.failed(reason)
+            return False
+        self.backoff.recovered()
+        self.worker.release_own_claims()  # the batch that could not be saved: claim it again
+        return True
+
+    def _store_failed(self, exc: BaseException) -> bool:
+        """True (and pause) when ``exc`` means the store cannot be written."""
+        reason = health.describe_failure(exc, self.settings.store.data_dir)
+        if reason is None:
+            return False
+        self.backoff.failed(reason)
+        return True
+
+    def _retry_later(self, name: str, job: Callable[[], str | None]) -> None:
+        if self.stopping.is_set():
+            return
+        wait = max(1.0, self.backoff.until - self.backoff.clock())
+        with suppress(SchedulerNotRunningError):
+            self.scheduler.add_job(self.recorded, "date", args=[name, job], id=f"retry:{name}",
+                                   run_date=datetime.now(UTC) + timedelta(seconds=wait),
+                                   replace_existing=True)
+
     # --- jobs --------------------------------------------------------------------------------
     def recorded(self, name: str, job: Callable[[], str | None]) -> None:
         """Run ``job`` and record its run in the store; a failure is logged, never raised."""
         if self.stopping.is_set():
             return
+        if not self.store_ready():
+            self._retry_later(name, job)
+            return
         with self._job():
-            self._recorded(name, job)
+            try:
+                self._recorded(name, job)
+            except Exception as exc:
+                if not self._store_failed(exc):
+                    raise
+                self._retry_later(name, job)
 
     def _recorded(self, name: str, job: Callable[[], str | None]) -> None:
         with self.store.session() as session:
@@ -160,6 +213,8 @@ class Cascade:
         try:
             detail = job()
         except Exception as exc:
+            if health.describe_failure(exc, self.settings.store.data_dir) is not None:
+                raise  # not the job's fault: recorded() pauses and runs it again
             log.exception("job %s failed", name)
             status, detail = "failed", f"{type(exc).__name__}: {exc}"
         with self.store.session() as session:
@@ -209,7 +264,7 @@ class Cascade:
         return not self.stopping.is_set() and in_window(self.settings.jobs.window)
 
     def process(self) -> None:
-        if self.stopping.is_set():
+        if self.stopping.is_set() or not self.store_ready():
             return
         with self._job():
             self._process()
@@ -226,7 +281,13 @@ class Cascade:
             thread.join()
 
     def _drain(self) -> Any:
-        counters = self.worker.drain(should_stop=lambda: not self.may_start_batch())
+        try:
+            counters = self.worker.drain(
+                should_stop=lambda: not self.may_start_batch() or self.backoff.failing)
+        except Exception as exc:
+            if not self._store_failed(exc):
+                raise
+            return None
         self.schedule_clustering()
         return counters
 

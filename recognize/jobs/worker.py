@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recognize.config import Settings
-from recognize.errors import MediaError
+from recognize.errors import MediaError, StorageError
 from recognize.jobs.sources import Source, source_for
 from recognize.jobs.stages import PhotoWork, Stage, pipeline
 from recognize.log import get_logger
@@ -117,6 +117,11 @@ class Worker:
         with self.store.session() as session:
             return queue_store.release(session, is_dead)
 
+    def release_own_claims(self) -> int:
+        """Free this worker's claims (a batch it could not save, the store being full)."""
+        with self.store.session() as session:
+            return queue_store.release(session, lambda holder: holder == self.name)
+
     def drain(
         self,
         mount_ids: Sequence[int] | None = None,
@@ -181,6 +186,8 @@ class Worker:
                 stage = self.by_name.get(name)
                 if stage is not None:
                     work.outputs[name] = stage.compute(self, work)
+        except StorageError:
+            raise  # the data directory is full or read-only: no fault of the photo's
         except MediaError as exc:
             work.error, work.permanent = exc.reason, True
         except Exception as exc:  # a bug or a transient failure: retried, never fatal
