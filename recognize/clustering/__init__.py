@@ -1,6 +1,8 @@
-"""Faces -> persons: clustering, incremental assignment, stable ids, constraints, metrics.
+"""Faces -> persons: clustering, incremental assignment, stable ids, constraints.
 
-Pure (arrays and ids in, dataclasses out); see ``update.update_persons`` for the whole flow.
+Pure (arrays and ids in, dataclasses out); see ``update.update_persons`` for the whole flow
+and ``rule`` for the same-person test every step uses. The evaluation code (metrics,
+baselines, synthetic embeddings) lives in ``bench/clustering_eval``, outside the package.
 """
 
 from recognize.clustering.assign import KnownFaces, assign
@@ -9,9 +11,11 @@ from recognize.clustering.constraints import Constraint, ConstraintKind, Constra
 from recognize.clustering.cover import FaceBox, choose_cover
 from recognize.clustering.match import ClusterMatch, match_clusters
 from recognize.clustering.params import ClusterParams
+from recognize.clustering.rule import SamePerson
 from recognize.clustering.update import update_persons
 
 __all__ = [
     "ClusterMatch", "ClusterParams", "Constraint", "ConstraintKind", "Constraints", "FaceBox",
-    "KnownFaces", "assign", "choose_cover", "cluster", "match_clusters", "update_persons",
+    "KnownFaces", "SamePerson", "assign", "choose_cover", "cluster", "match_clusters",
+    "update_persons",
 ]

@@ -1,148 +1,170 @@
-"""Average linkage on squared distances, over a sparse neighbour graph, with cannot-merge rules.
+"""Agglomerative clustering with the same-person test, over a sparse neighbour graph.
 
-Two groups merge when the root-mean-square distance over *all* pairs of their faces is below a
-threshold. That mean has a closed form from each group's size, vector sum and sum of squared
-norms: ``msd(A, B) = Q_A/n_A + Q_B/n_B - 2 (S_A . S_B) / (n_A n_B)``, so a merge costs O(D)
-whatever the groups' sizes. Unlike single linkage (what a distance-threshold graph or
-HDBSCAN's tree does), one close pair of faces cannot chain two persons together.
+Every group keeps its size, vector sum and sum of squared norms; from these the mean squared
+distance between two groups, and within one, have closed forms (``Groups``), so testing a pair
+costs O(D) whatever the groups' sizes. Merging runs in rounds (reciprocal nearest neighbours):
+each group finds the neighbouring group it passes the test with best (lowest gap² / limit);
+pairs that chose each other merge; only the pairs touching a merged group are scored again.
+Groups only merge along edges of the face graph, never when ``GroupRules`` forbid it.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Mapping
-
 import numpy as np
+
+from recognize.clustering.conflicts import GroupRules
+from recognize.clustering.rule import SamePerson
+
+CHUNK = 262_144
+"""Edges scored per vectorised step (memory: CHUNK x D x 8 bytes, twice)."""
 
 
 class Groups:
     """Running sums of every group: the closed form of their mean squared distances."""
 
-    def __init__(self, embeddings: np.ndarray, group_of: np.ndarray) -> None:
-        count = int(group_of.max(initial=-1)) + 1
-        x = embeddings.astype(np.float64)
+    def __init__(self, embeddings: np.ndarray, group_of: np.ndarray, count: int | None = None,
+                 ) -> None:
+        count = int(group_of.max(initial=-1)) + 1 if count is None else count
         self.size = np.bincount(group_of, minlength=count).astype(np.float64)
-        self.sums = np.zeros((count, x.shape[1]))
-        np.add.at(self.sums, group_of, x)
-        self.squares = np.bincount(group_of, weights=(x * x).sum(axis=1), minlength=count)
+        norms = np.einsum("ij,ij->i", embeddings, embeddings, dtype=np.float64)
+        self.squares = np.bincount(group_of, weights=norms, minlength=count)
+        if count == len(group_of) and np.array_equal(group_of, np.arange(count)):
+            self.sums = np.asarray(embeddings, dtype=np.float64).copy()  # one face per group
+            return
+        self.sums = np.zeros((count, embeddings.shape[1]))
+        order = np.argsort(group_of, kind="stable")
+        starts = np.searchsorted(group_of[order], np.arange(count))
+        filled = self.size > 0
+        if filled.any():
+            self.sums[filled] = np.add.reduceat(embeddings[order], starts[filled], axis=0,
+                                                dtype=np.float64)
 
-    def msd(self, a: int, others: np.ndarray) -> np.ndarray:
-        """Mean squared distance between the faces of group ``a`` and of each of ``others``."""
-        own = self.squares[a] / self.size[a]
-        theirs = self.squares[others] / self.size[others]
-        cross = self.sums[others] @ self.sums[a] / (self.size[others] * self.size[a])
-        return np.maximum(own + theirs - 2 * cross, 0.0)
+    def within_sq(self, groups: np.ndarray | slice) -> np.ndarray:
+        """Sum of squared distances over all face pairs of each group."""
+        sums = self.sums[groups]
+        return np.maximum(self.size[groups] * self.squares[groups]
+                          - np.einsum("ij,ij->i", sums, sums), 0.0)
 
-    def spread(self, a: int) -> float:
-        """Root-mean-square distance between two faces of group ``a`` (0 for one face)."""
-        n = self.size[a]
-        if n < 2:
-            return 0.0
-        centre = self.sums[a] / n
-        var = self.squares[a] / n - float(centre @ centre)
-        return float(np.sqrt(max(2 * var * n / (n - 1), 0.0)))
+    def msd(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Mean squared distance between the faces of groups ``a[i]`` and ``b[i]``."""
+        na, nb = self.size[a], self.size[b]
+        cross = np.einsum("ij,ij->i", self.sums[a], self.sums[b])
+        return np.maximum(self.squares[a] / na + self.squares[b] / nb - 2 * cross / (na * nb), 0.0)
 
-    def absorb(self, a: int, b: int) -> None:
+    def absorb(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Groups ``b[i]`` join groups ``a[i]`` (all distinct)."""
         self.size[a] += self.size[b]
         self.sums[a] += self.sums[b]
         self.squares[a] += self.squares[b]
+        self.size[b] = 0
 
 
-def merge_groups(
-    embeddings: np.ndarray,
-    group_of: np.ndarray,
-    edges: np.ndarray,
-    threshold: float,
-    pinned: Mapping[int, set[int]] | None = None,
-    forbidden: Mapping[int, set[int]] | None = None,
-) -> np.ndarray:
-    """Merge groups while the closest neighbouring pair's RMS distance is below ``threshold``.
+def scores(groups: Groups, spread: np.ndarray, a: np.ndarray, b: np.ndarray, rule: SamePerson,
+           rules: GroupRules | None = None) -> np.ndarray:
+    """gap² / limit for each pair (below 1: one person); inf where the test or a pin fails."""
+    out = np.empty(len(a))
+    for start in range(0, len(a), CHUNK):
+        ca, cb = a[start:start + CHUNK], b[start:start + CHUNK]
+        gap = groups.msd(ca, cb) - spread[ca] / 2 - spread[cb] / 2
+        limit = np.maximum(rule.limit(groups.size[ca], groups.size[cb]), 1e-12)
+        ratio = gap / limit
+        fails = ratio >= 1.0
+        if rules is not None:
+            fails |= rules.pins_clash(ca, cb)
+        ratio[fails] = np.inf
+        out[start:start + CHUNK] = ratio
+    return out
 
-    ``group_of`` gives each face's starting group (0..G-1, every face in one); ``edges`` is an
-    (E, 2) array of face positions that are neighbours: only groups joined by an edge are
-    compared. ``pinned[g]`` holds the persons whose user-confirmed faces group ``g`` contains,
-    ``forbidden[g]`` the persons some face of ``g`` must not join: groups pinned to different
-    persons, or pinned to a person another's face must not join, are never merged.
-    Returns each face's final group (a representative starting group id).
+
+def agglomerate(embeddings: np.ndarray, group_of: np.ndarray, edges: np.ndarray,
+                rule: SamePerson, rules: GroupRules | None = None) -> np.ndarray:
+    """Merge groups while neighbouring ones pass the test; each face's final group.
+
+    ``group_of`` gives each face's starting group (0..G-1), ``edges`` (E, 2) face rows that are
+    neighbours. Returns, per face, the id of a starting group that represents its final group.
     """
-    groups = Groups(embeddings, group_of)
-    count = len(groups.size)
-    neighbours: list[set[int]] = [set() for _ in range(count)]
-    a_side, b_side = group_of[edges[:, 0]], group_of[edges[:, 1]]
-    for a, b in zip(a_side.tolist(), b_side.tolist(), strict=True):
-        if a != b:
-            neighbours[a].add(b)
-            neighbours[b].add(a)
-    pins = {g: set(v) for g, v in (pinned or {}).items() if v}
-    bans = {g: set(v) for g, v in (forbidden or {}).items() if v}
-    limit = threshold * threshold
-    version = [0] * count
+    count = int(group_of.max(initial=-1)) + 1
+    groups = Groups(embeddings, group_of, count)
+    spread = rule.spread(groups.size, groups.within_sq(slice(None)))
+    rules = rules or GroupRules(count)
+    special = rules.special()
+    ea, eb = _group_edges(group_of[edges[:, 0]], group_of[edges[:, 1]], count) if len(edges) \
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    score = scores(groups, spread, ea, eb, rule, rules)
     parent = np.arange(count)
-    heap: list[tuple[float, int, int, int]] = []
-
-    def refresh(a: int) -> None:
-        """Find group ``a``'s closest neighbour; queue the pair when close enough."""
-        version[a] += 1
-        if not neighbours[a]:
-            return
-        others = np.fromiter(neighbours[a], dtype=np.int64, count=len(neighbours[a]))
-        msd = groups.msd(a, others)
-        best = int(msd.argmin())
-        if msd[best] < limit:
-            heapq.heappush(heap, (float(msd[best]), a, int(others[best]), version[a]))
-
-    for a in range(count):
-        refresh(a)
-    # Average linkage is reducible: merging a and b never brings a third group c closer than
-    # min(msd(c, a), msd(c, b)). So each queued distance is a lower bound of its group's
-    # current closest distance, and a popped entry is re-checked lazily: if it went stale,
-    # the group looks for its closest neighbour again.
-    while heap:
-        queued, a, b, stamp = heapq.heappop(heap)
-        if stamp != version[a] or parent[a] != a:
-            continue
-        b = _find(parent, b)
-        now = float(groups.msd(a, np.array([b]))[0])
-        if b == a or now > queued + 1e-9:
-            refresh(a)
-            continue
-        if _conflict(pins.get(a), pins.get(b), bans.get(a), bans.get(b)):
-            neighbours[a].discard(b)
-            neighbours[b].discard(a)
-            refresh(a)
-            refresh(b)
-            continue
-        if groups.size[a] < groups.size[b]:
-            a, b = b, a
-        groups.absorb(a, b)
-        for table in (pins, bans):
-            if b in table:
-                table.setdefault(a, set()).update(table.pop(b))
-        parent[b] = a
-        for c in neighbours[b]:
-            neighbours[c].discard(b)
-            if c != a:
-                neighbours[c].add(a)
-                neighbours[a].add(c)
-        neighbours[a].discard(b)
-        neighbours[b] = set()
-        version[b] += 1
-        refresh(a)
+    while True:
+        winners, losers, chosen = _reciprocal_pairs(ea, eb, score, groups.size, count)
+        if len(winners) == 0:
+            break
+        check = np.flatnonzero(special[winners] | special[losers])
+        if len(check):
+            keep = np.ones(len(winners), dtype=bool)
+            for i in check.tolist():
+                keep[i] = rules.allowed(int(winners[i]), int(losers[i]))
+            score[chosen[~keep]] = np.inf  # groups only grow: a refusal is final
+            winners, losers = winners[keep], losers[keep]
+            if len(winners) == 0:
+                continue
+        for w, lo in zip(winners[special[losers]].tolist(), losers[special[losers]].tolist(),
+                         strict=True):
+            rules.absorb(w, lo)
+        special[winners] |= special[losers]
+        rules.pin[winners] = np.maximum(rules.pin[winners], rules.pin[losers])
+        groups.absorb(winners, losers)
+        spread[winners] = rule.spread(groups.size[winners], groups.within_sq(winners))
+        parent[losers] = winners
+        ea, eb, score = _relabel(ea, eb, score, winners, losers, count)
+        dirty = np.isnan(score)
+        score[dirty] = scores(groups, spread, ea[dirty], eb[dirty], rule, rules)
     return _roots(parent)[group_of]
 
 
-def _conflict(pins_a: set[int] | None, pins_b: set[int] | None,
-              bans_a: set[int] | None, bans_b: set[int] | None) -> bool:
-    if pins_a and pins_b and pins_a != pins_b:
-        return True
-    return bool((pins_a and bans_b and pins_a & bans_b) or (pins_b and bans_a and pins_b & bans_a))
+def _group_edges(a: np.ndarray, b: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unique undirected group pairs (a < b) of face edges, without self-pairs."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = lo != hi
+    keys = np.unique(lo[keep].astype(np.int64) * count + hi[keep])
+    return keys // count, keys % count
 
 
-def _find(parent: np.ndarray, a: int) -> int:
-    while parent[a] != a:
-        parent[a] = parent[parent[a]]
-        a = int(parent[a])
-    return a
+def _reciprocal_pairs(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, size: np.ndarray,
+                      count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of groups that are each other's best passing neighbour: (larger, smaller, edge)."""
+    passing = np.flatnonzero(np.isfinite(score))
+    if len(passing) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    order = passing[np.lexsort((passing, score[passing]))]
+    rank = np.arange(len(order))
+    best = np.full(count, len(order), dtype=np.int64)
+    np.minimum.at(best, ea[order], rank)
+    np.minimum.at(best, eb[order], rank)
+    mutual = (best[ea[order]] == rank) & (best[eb[order]] == rank)
+    chosen = order[mutual]
+    a, b = ea[chosen], eb[chosen]
+    swap = size[a] < size[b]
+    return np.where(swap, b, a), np.where(swap, a, b), chosen
+
+
+def _relabel(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, winners: np.ndarray,
+             losers: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges after the merges: losers renamed, self-pairs and duplicates dropped; the edges
+    touching a merged group get score NaN (to be scored again)."""
+    rename = np.arange(count)
+    rename[losers] = winners
+    ea, eb = rename[ea], rename[eb]
+    touched = np.zeros(count, dtype=bool)
+    touched[winners] = True
+    dirty = touched[ea] | touched[eb]
+    keep = ea != eb
+    clean = keep & ~dirty
+    lo = np.minimum(ea[keep & dirty], eb[keep & dirty])
+    hi = np.maximum(ea[keep & dirty], eb[keep & dirty])
+    keys = np.unique(lo.astype(np.int64) * count + hi)
+    ea = np.concatenate([ea[clean], keys // count])
+    eb = np.concatenate([eb[clean], keys % count])
+    score = np.concatenate([score[clean], np.full(len(keys), np.nan)])
+    return ea, eb, score
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:

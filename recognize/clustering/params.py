@@ -1,17 +1,29 @@
 """Clustering parameters: one frozen dataclass whose fields map 1:1 to config keys.
 
-Defaults are chosen from the embedding model's documented geometry, not from any photo set:
-dlib's ResNet descriptor (``dlib_face_recognition_resnet_model_v1``) calls two faces the same
-person when their L2 distance is below 0.6 (its published LFW operating point, 99.38 %).
-Same-person pairs typically lie 0.3-0.5 apart and different persons 0.8-1.1 apart, so every
-distance below is expressed relative to that 0.6 threshold, with a safety margin where a
-wrong decision is costly (joining a face to a person is costlier than leaving it unassigned).
+How each default was chosen (the figures: ``bench/cluster.py``, see docs/persons.md):
+
+* ``same_person_threshold`` 0.6 — the embedding model's geometry: dlib documents that two
+  descriptors closer than 0.6 are the same person (its LFW operating point, 99.38 %).
+* ``typical_distance`` 0.4 — the median distance between two photos of one person, measured
+  on the tuning set ``faces_lfw/`` (0.41; 0.39 on ``faces/``). It only weighs how much a
+  group of one or two faces says about its own spread; results barely move between 0.35
+  and 0.45.
+* ``condition_shift`` 0.25 — the one value tuned on data: swept from 0.15 to 0.40 on
+  ``faces_lfw/`` alone; BCubed F1 is best (0.983) on a plateau from 0.225 to 0.30 and falls
+  at 0.31 (the Williams sisters merge); 0.25 is inside it, 0.06 from the edge; confirmed on
+  ``faces/`` (1.000 / 1.000). It also lies midway between how far black-and-white photos of
+  one person move its centre (0.11, at most 0.17) and how far apart the closest relatives'
+  centres are (0.33).
+* ``min_cluster_size`` 2 — two faces can already be a person (many people appear in two or
+  three photos of a library).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from recognize.clustering.rule import SamePerson
 
 SelectionMethod = Literal["eom", "leaf"]
 
@@ -21,43 +33,20 @@ class ClusterParams:
     """Every threshold that decides how faces become persons (all distances are L2)."""
 
     min_cluster_size: int = 2
-    """Fewest faces that form a person on their own. 2: two tight faces are already a person
-    (many people appear in only two or three photos of a library)."""
-
-    min_samples: int = 2
-    """HDBSCAN's density: a face's core distance is the distance to its min_samples-th
-    nearest other face (the hdbscan package's convention). 2 stops a single blurred face
-    from bridging two persons (a chain needs two faces at every link), while still letting
-    pairs form persons."""
-
-    cluster_selection_epsilon: float = 0.0
-    """HDBSCAN: clusters closer than this are not split further. 0 leaves all merging to the
-    linkage guard below, which decides with ``merge_distance`` on average distances."""
-
-    cluster_selection_method: SelectionMethod = "leaf"
-    """HDBSCAN's cluster choice. "leaf" returns the finest dense groups (high precision); the
-    merge guard then joins groups of one person, which "eom" would do by stability alone."""
+    """Fewest faces that form a person on their own."""
 
     same_person_threshold: float = 0.6
-    """The model's documented same-person distance (dlib: 0.6). A cluster whose members are
-    on average farther apart than this (average linkage) is split."""
+    """T: two lone faces closer than this are the same person (the model's own measure);
+    larger groups are judged by their centres (see ``rule``)."""
 
-    merge_distance: float = 0.55
-    """Two groups (or a group and a lone face) are joined when the root-mean-square distance
-    over all pairs of their faces is below this (average linkage: one close pair cannot merge
-    two persons), and a face whose RMS distance to the rest of its group reaches it is taken
-    out. Default: the same-person threshold less a 0.05 safety margin, since a wrong merge
-    (two people in one folder) costs the user more than a face left unassigned."""
+    typical_distance: float = 0.4
+    """w0: the typical distance between two photos of one person. A group's spread is its
+    mean within distance shrunk towards this (one pseudo pair of faces)."""
 
-    max_assignment_distance: float = 0.5
-    """A face (new, or left as noise) joins a person only when its ``assignment_neighbors``
-    nearest faces of that person all lie within this distance and no other person's face is
-    as close. 0.1 below the same-person threshold: an assigned face is not re-examined until
-    a full re-clustering, so a single face needs a safety margin that a group does not."""
-
-    assignment_neighbors: int = 3
-    """How many nearest faces of one person must agree before a face joins it (fewer when the
-    person has fewer faces; then all of them must agree)."""
+    condition_shift: float = 0.25
+    """s: how far apart the centres of two sets of one person's photos may be and still be
+    one person (black-and-white and colour, other years, other poses). Groups whose centres
+    are farther apart (after the sampling error of their sizes) stay separate persons."""
 
     min_detector_score: float = 0.5
     """Applied by the caller: faces whose detector confidence is lower are not clustered."""
@@ -66,23 +55,50 @@ class ClusterParams:
     """Applied by the caller: faces whose box is smaller (pixels, shorter side) are not
     clustered (tiny faces give unreliable descriptors that bridge persons)."""
 
-    hnsw_above: int = 200_000
-    """Known faces above which assignment uses an approximate HNSW index instead of an exact
-    flat one (exact search over 100,000 faces takes well under a second)."""
+    # Accepted and ignored: the HDBSCAN-era keys, still passed by recognize.jobs.persons until
+    # it builds its parameters with ``ClusterParams.from_settings``.
+    min_samples: int = 2
+    cluster_selection_epsilon: float = 0.0
+    cluster_selection_method: SelectionMethod = "leaf"
+    merge_distance: float = 0.55
+    max_assignment_distance: float = 0.5
+    assignment_neighbors: int = 3
 
     def __post_init__(self) -> None:
         problems = []
         if self.min_cluster_size < 2:
             problems.append("min_cluster_size must be >= 2")
-        if self.min_samples < 1:
-            problems.append("min_samples must be >= 1")
-        if self.cluster_selection_method not in ("eom", "leaf"):
-            problems.append("cluster_selection_method must be 'eom' or 'leaf'")
-        if self.assignment_neighbors < 1:
-            problems.append("assignment_neighbors must be >= 1")
-        for name in ("cluster_selection_epsilon", "same_person_threshold", "merge_distance",
-                     "max_assignment_distance"):
+        for name in ("same_person_threshold", "typical_distance", "condition_shift"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0")
+        if self.same_person_threshold**2 < self.typical_distance**2 + self.condition_shift**2:
+            problems.append("same_person_threshold² must be >= typical_distance² + "
+                            "condition_shift² (a lone pair of faces cannot be judged stricter "
+                            "than two large groups)")
         if problems:
             raise ValueError("; ".join(problems))
+
+    @property
+    def rule(self) -> SamePerson:
+        return SamePerson(self.same_person_threshold, self.typical_distance, self.condition_shift)
+
+    @classmethod
+    def from_settings(cls, persons: Any) -> ClusterParams:
+        """From the ``[persons]`` config section (``recognize.config.PersonsSettings``)."""
+        return cls(
+            min_cluster_size=persons.min_cluster_size,
+            same_person_threshold=persons.same_person_threshold,
+            typical_distance=persons.typical_distance,
+            condition_shift=persons.condition_shift,
+            min_detector_score=persons.min_detector_score,
+            min_face_size=persons.min_face_size,
+        )
+
+    def digest_fields(self) -> dict[str, Any]:
+        """The fields that change a clustering (a full re-clustering runs when they change)."""
+        return {"min_cluster_size": self.min_cluster_size,
+                "same_person_threshold": self.same_person_threshold,
+                "typical_distance": self.typical_distance,
+                "condition_shift": self.condition_shift,
+                "min_detector_score": self.min_detector_score,
+                "min_face_size": self.min_face_size}

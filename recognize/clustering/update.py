@@ -1,12 +1,15 @@
 """One user's faces -> persons, in the two modes the job cascade needs.
 
-* incremental (new faces arrived): faces already in a person stay there; new and unassigned
-  faces are first ``assign``-ed by nearest neighbours; only the rest are clustered, and a new
-  cluster joins an existing person when the average-linkage rule would have merged them.
+* incremental (new faces arrived): faces already in a person stay there (a person never
+  loses a face the user did not move); new and unassigned faces are clustered afresh
+  together with the faces of the persons near them, and each cluster's new faces join the
+  person that holds most of its faces (each person one cluster), else form a new person.
+  Existing persons are never split, nor merged with each other.
 * full (a threshold changed, or a periodic re-cluster): every face is clustered again and the
   clusters are mapped onto the previous persons with ``match_clusters``.
 Both respect the constraints: pinned faces stay with their person, cannot-link is never
-broken, faces of deleted persons stay unassigned.
+broken, faces of deleted persons stay unassigned, and no person gets two faces of one photo
+unless the user put them there.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from recognize.clustering.assign import KnownFaces, assign
-from recognize.clustering.cluster import cluster
+from recognize.clustering.assign import KnownFaces
+from recognize.clustering.cluster import cluster, cluster_rows
 from recognize.clustering.constraints import Constraint, Constraints, FaceId, PersonId
-from recognize.clustering.knn import as_matrix, search
-from recognize.clustering.linkage import Groups
+from recognize.clustering.knn import as_matrix
 from recognize.clustering.match import match_clusters
 from recognize.clustering.params import ClusterParams
+from recognize.clustering.photos import one_face_per_photo
 
 NewPerson = tuple[str, int]
 """("new", n): faces with the same n form one person to be created."""
+NEARBY_PERSONS = 3
+"""Persons (nearest centres) of each unassigned face whose faces are clustered again with it."""
 
 
 def update_persons(
@@ -33,60 +38,97 @@ def update_persons(
     face_ids: Sequence[FaceId],
     current: Mapping[FaceId, PersonId],
     *,
+    photo_ids: Sequence[int] | None = None,
     named_persons: Iterable[PersonId] = (),
     constraints: Iterable[Constraint] | Constraints | None = None,
     params: ClusterParams | None = None,
     full: bool = False,
 ) -> dict[FaceId, PersonId | NewPerson]:
-    """Face -> person for every face that belongs to one (absent = unassigned)."""
+    """Face -> person for every face that belongs to one (absent = unassigned).
+
+    ``photo_ids`` (one per face, default: every face its own photo) keeps two faces of one
+    photo out of one person unless the user assigned both (must-link constraints).
+    """
     params = params or ClusterParams()
-    x = as_matrix(embeddings)
+    x = as_matrix(embeddings) if len(embeddings) else np.zeros((0, 128), np.float32)
     ids = list(face_ids)
+    if photo_ids is not None and len(photo_ids) != len(ids):
+        raise ValueError(f"{len(photo_ids)} photo ids for {len(ids)} faces")
     index = Constraints.of(constraints)
     if full:
-        labels = cluster(x, params, index, ids)
+        labels = cluster(x, params, index, ids, photo_ids)
         found = match_clusters(labels, ids, current, named_persons=named_persons,
                                constraints=index, embeddings=x)
-        return found.person_of(ids)
+        result = found.person_of(ids)
+    else:
+        result = _incremental(x, ids, current, photo_ids, index, params)
+    if photo_ids is None:
+        return result
+    return one_face_per_photo(result, ids, list(photo_ids), x, current, index)
+
+
+def _incremental(x: np.ndarray, ids: list[FaceId], current: Mapping[FaceId, PersonId],
+                 photo_ids: Sequence[int] | None, index: Constraints, params: ClusterParams,
+                 ) -> dict[FaceId, PersonId | NewPerson]:
+    """Kept faces stay; the others are clustered with the faces of the persons near them.
+
+    Re-clustering the neighbourhood (instead of joining each new face to the person it
+    passes the test with) keeps an early mistake from growing: a person that took two
+    look-alikes while each had few photos keeps those faces, but the new faces of the second
+    one cluster with its own earlier faces, away from the first, and start a person."""
     result: dict[FaceId, PersonId | NewPerson] = {}
     for f in ids:
         person = index.pinned.get(f, current.get(f))
         if person is not None and index.allows(f, person):
             result[f] = person
-    rest = [i for i, f in enumerate(ids) if f not in result and f not in index.deleted_faces]
-    known_rows = [i for i, f in enumerate(ids) if f in result]
-    if not rest:
+    rest = np.array([i for i, f in enumerate(ids)
+                     if f not in result and f not in index.deleted_faces], dtype=np.int64)
+    if len(rest) == 0:
         return result
-    known = KnownFaces(x[known_rows], [result[ids[i]] for i in known_rows], params)
-    joined = assign(x[rest], known, params=params,
-                    new_face_ids=[ids[i] for i in rest], constraints=index)
-    left = []
-    for i, person in zip(rest, joined, strict=True):
-        if person is None:
-            left.append(i)
-        else:
-            result[ids[i]] = person
-    labels = cluster(x[left], params, index, [ids[i] for i in left])
-    for label in np.unique(labels[labels >= 0]).tolist():
-        rows = [left[j] for j in np.flatnonzero(labels == label).tolist()]
-        person = _nearby_person(x, rows, known, params)
-        for i in rows:
-            if person is not None and index.allows(ids[i], person):
-                result[ids[i]] = person
-            elif person is None:
-                result[ids[i]] = ("new", label)
+    kept = np.array([i for i, f in enumerate(ids) if f in result], dtype=np.int64)
+    near = kept[:0]
+    if len(kept):
+        known = KnownFaces(x[kept], [result[ids[i]] for i in kept.tolist()], params)
+        nearby, _ = known.candidates(x[rest], NEARBY_PERSONS)
+        near = kept[np.isin(known.code, np.unique(nearby))]
+    rows = np.concatenate([rest, near])
+    codes: dict[PersonId, int] = {}
+    pins = np.array([_code(codes, index.pinned[ids[i]]) if ids[i] in index.pinned else -1
+                     for i in rows.tolist()], dtype=np.int64)
+    bans = {j: {_code(codes, p) for p in index.forbidden[ids[i]]}
+            for j, i in enumerate(rows.tolist()) if ids[i] in index.forbidden}
+    photos = None if photo_ids is None else np.asarray(photo_ids, dtype=np.int64)[rows]
+    labels = cluster_rows(x[rows], params, pins, bans, photos)
+    new_labels = labels[:len(rest)]
+    owner = _owners(labels[len(rest):], [result[ids[i]] for i in near.tolist()])
+    size = np.bincount(new_labels[new_labels >= 0], minlength=1)
+    for j, label in enumerate(new_labels.tolist()):
+        face = ids[int(rest[j])]
+        if label < 0:
+            continue
+        person = owner.get(label)
+        if person is not None:
+            if index.allows(face, person):
+                result[face] = person
+        elif size[label] >= params.min_cluster_size:
+            result[face] = ("new", label)
     return result
 
 
-def _nearby_person(x: np.ndarray, rows: list[int], known: KnownFaces,
-                   params: ClusterParams) -> PersonId | None:
-    """The existing person a new cluster merges into (average linkage), if any."""
-    if known.index.ntotal == 0:
-        return None
-    _, nearest = search(known.index, x[rows], 1)
-    code, _ = Counter(known.code[nearest[:, 0]].tolist()).most_common(1)[0]
-    theirs = np.flatnonzero(known.code == code)
-    both = np.concatenate([x[rows], known.embeddings[theirs]])
-    group = np.concatenate([np.zeros(len(rows), np.int64), np.ones(len(theirs), np.int64)])
-    msd = Groups(both, group).msd(0, np.array([1]))[0]
-    return known.persons[code] if msd < params.merge_distance**2 else None
+def _owners(labels: np.ndarray, persons: list[PersonId | NewPerson],
+            ) -> dict[int, PersonId | NewPerson]:
+    """Cluster -> the person holding most of its kept faces; each person owns one cluster
+    (the one holding most of its faces), largest overlaps first."""
+    overlap = Counter((int(label), person) for label, person
+                      in zip(labels.tolist(), persons, strict=True) if label >= 0)
+    owner: dict[int, PersonId | NewPerson] = {}
+    used: set[PersonId | NewPerson] = set()
+    for (label, person), _ in sorted(overlap.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        if label not in owner and person not in used:
+            owner[label] = person
+            used.add(person)
+    return owner
+
+
+def _code(codes: dict[PersonId, int], person: PersonId) -> int:
+    return codes.setdefault(person, len(codes))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recognize.clustering.synthetic import generate
+from bench.clustering_eval.synthetic import generate
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,8 @@
-import hdbscan
 import numpy as np
+import pytest
 
-from recognize.clustering import ClusterParams, Constraint, ConstraintKind, cluster
-from recognize.clustering.density import hdbscan_labels
-from recognize.clustering.knn import knn_graph
-from recognize.clustering.metrics import evaluate
+from bench.clustering_eval.metrics import evaluate
+from recognize.clustering import ClusterParams, Constraint, ConstraintKind, cluster, knn
 from tests.clustering.helpers import person_faces
 
 
@@ -43,15 +41,17 @@ def test_deleted_persons_faces_are_left_out() -> None:
     assert (labels[:5] == -1).all() and len(set(labels[5:])) == 1 and labels[5] >= 0
 
 
-def test_graph_hdbscan_matches_the_hdbscan_package() -> None:
-    x, _ = person_faces(8, 5, seed=3, spread=0.45)
-    distances, positions = knn_graph(x, len(x) - 1, hnsw_above=10**9)
-    for method in ("eom", "leaf"):
-        ours = hdbscan_labels(distances, positions, min_cluster_size=3, min_samples=3,
-                              cluster_selection_method=method)
-        theirs = hdbscan.HDBSCAN(min_cluster_size=3, min_samples=3, algorithm="generic",
-                                 cluster_selection_method=method).fit_predict(x.astype(float))
-        assert evaluate(ours, theirs).bcubed_f1 > 0.99
+def test_cell_graph_finds_the_exact_neighbours(monkeypatch: pytest.MonkeyPatch,
+                                               synthetic: tuple[np.ndarray, np.ndarray]) -> None:
+    x, _ = synthetic
+    exact_d, exact_p = knn.knn_graph(x, 10)
+    monkeypatch.setattr(knn, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(knn, "CELL_SIZE", 64)
+    cell_d, cell_p = knn.knn_graph(x, 10)
+    close = exact_d < 0.6
+    found = np.array([np.isin(exact_p[i][close[i]], cell_p[i]).sum() for i in range(len(x))])
+    assert found.sum() >= 0.97 * close.sum()
+    assert (cell_d >= exact_d - 1e-4).all()  # cells can miss a neighbour, never invent one
 
 
 def test_params_are_validated() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
+from bench.clustering_eval.metrics import bcubed, evaluate, pairwise
 from recognize.clustering import FaceBox, choose_cover
-from recognize.clustering.metrics import bcubed, evaluate, pairwise
 
 
 def test_perfect_clustering_scores_one() -> None:

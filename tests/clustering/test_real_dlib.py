@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.clustering_eval.metrics import evaluate
 from recognize.clustering import cluster
-from recognize.clustering.metrics import evaluate
 from tests.conftest import shared
 
 PERSONS = ("angelina_jolie", "katy_perry", "jennifer_aniston", "jack_dorsey", "matt_damon",
