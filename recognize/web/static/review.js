@@ -83,6 +83,12 @@ function removeCard(card) {
   if (focus) focus.focus(); else document.getElementById("main").focus();
 }
 
+function bump(name, delta) {
+  document.querySelectorAll(`[data-count="${name}"]`).forEach((el) => {
+    el.textContent = String(Math.max(0, parseInt(el.textContent, 10) + delta));
+  });
+}
+
 function faceCard(id) {
   return document.querySelector(`.card[data-face="${id}"]`);
 }
@@ -94,6 +100,7 @@ const actions = {
     await api("POST", `/faces/${face}/reject`, {person_id: Number(b.dataset.person)});
     removeCard(faceCard(face));
     countFaces(-1);
+    bump("unassigned", 1);
     say(`Face ${face} is no longer in this person; it is among the unassigned faces.`,
         {link: {href: "/unassigned", text: "Unassigned faces"}});
   },
@@ -103,7 +110,8 @@ const actions = {
     const card = faceCard(face);
     const wasIn = Boolean(document.getElementById("person-faces"));
     removeCard(card);
-    if (wasIn) countFaces(-1);
+    if (wasIn) countFaces(-1); else bump("unassigned", -1);
+    bump("ignored", 1);
     say(`Face ${face} is marked as not a face.`, {undo: async () => {
       await api("DELETE", `/faces/${face}/ignore`);
       sayAfterReload(`Face ${face} is a face again: it is among the unassigned faces.`);
@@ -113,6 +121,8 @@ const actions = {
     const face = b.dataset.face;
     await api("DELETE", `/faces/${face}/ignore`);
     removeCard(faceCard(face));
+    bump("ignored", -1);
+    bump("unassigned", 1);
     say(`Face ${face} is a face again: it is among the unassigned faces.`,
         {link: {href: "/unassigned", text: "Unassigned faces"}});
   },
@@ -139,6 +149,7 @@ const actions = {
     const card = b.closest(".card");
     if (card) {
       removeCard(card);
+      bump("hidden", -1);
       say(`${b.dataset.label} is listed again.`, {link: {href: `/people/${b.dataset.person}`, text: "Open"}});
     } else {
       sayAfterReload(`${b.dataset.label} is listed again.`);
@@ -156,6 +167,8 @@ const actions = {
     for (const face of faces) {
       await api("POST", `/faces/${face}/ignore`);
       faceCard(face).remove();
+      bump("unassigned", -1);
+      bump("ignored", 1);
     }
     countSelected();
     say(`${faces.length} marked as not a face${faces.length === 1 ? "" : "s"}.`, {undo: async () => {
@@ -207,6 +220,14 @@ const forms = {
     const person = await api("PATCH", `/persons/${form.dataset.person}`, {name});
     document.getElementById("person-name").textContent = person.name;
     document.title = `${person.name} · recognize`;
+    form.querySelector('button[type="submit"]').textContent = "Rename";
+    document.querySelectorAll('button[data-action="reject-face"]').forEach((b) => {
+      b.textContent = `Not ${person.name}`;
+      b.setAttribute("aria-label", `Face ${b.dataset.face} is not ${person.name}`);
+    });
+    document.querySelectorAll('button[data-action="hide"], button[data-action="show"]').forEach((b) => {
+      b.dataset.label = person.name;
+    });
     say(`Renamed to ${person.name}.`);
   },
   async assign(form) {
@@ -234,6 +255,7 @@ const forms = {
       for (const face of faces) await api("PUT", `/faces/${face}/person`, {person_id: person.id});
     }
     faces.forEach((face) => faceCard(face).remove());
+    bump("unassigned", -faces.length);
     form.reset();
     countSelected();
     const n = `${faces.length} face${faces.length === 1 ? "" : "s"}`;
