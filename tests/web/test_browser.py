@@ -47,7 +47,9 @@ def browser() -> Iterator[Any]:
                                               timeout=60_000)
     except Exception as exc:  # any reason chromium cannot start here
         playwright.stop()
-        pytest.skip(f"chromium cannot start: {str(exc).splitlines()[0]}")
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        tail = [line for line in lines[1:][-3:] if not line.startswith("<launching>")]
+        pytest.skip(f"chromium cannot start: {' | '.join(lines[:1] + tail)[:400]}")
     sync_api.expect.set_options(timeout=WAIT_MS)
     debian = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True).stdout
     assert chromium.version in debian, (chromium.version, debian)  # the system's browser

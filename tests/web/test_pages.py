@@ -33,7 +33,7 @@ def test_persons_grid_shows_own_persons_with_cover_and_count(alice: Any,
     assert f'/api/v1/faces/{library.faces["ann_sunrise"]}/crop?size=128' in html  # its cover
     assert "Zed" not in html  # bob's
     assert '<meta name="viewport"' in html and 'id="progress"' in html
-    assert re.search(r'Unassigned <span class="count">2</span>', html)
+    assert re.search(r'Unassigned <span class="count" data-count="unassigned">2</span>', html)
 
 
 def test_person_page_lists_faces_with_their_corrections(alice: Any, library: Library) -> None:
@@ -60,6 +60,21 @@ def test_unassigned_faces_can_be_picked_and_named(alice: Any, library: Library) 
     assert '<label for="assign-name">Name</label>' in html
     assert f'<option value="{library.persons["Ben"]}">Ben (1)</option>' in html
     assert '"name": "Ann"' in html or '"name":"Ann"' in html  # the names the script knows
+
+
+def test_long_lists_come_in_pages(alice: Any, library: Library, monkeypatch: Any) -> None:
+    from recognize.web import data
+
+    monkeypatch.setattr(data, "PAGE_SIZE", 1)
+    first = _html(alice, "/unassigned")
+    assert len(re.findall(r'name="face" value="(\d+)"', first)) == 1
+    assert "Faces 1–1 of 2" in first and 'href="/unassigned?offset=1">Next</a>' in first
+    second = _html(alice, "/unassigned?offset=1")
+    assert 'href="/unassigned?offset=0">Previous</a>' in second and ">Next<" not in second
+    ann = library.persons["Ann"]
+    person = _html(alice, f"/people/{ann}?offset=2")
+    assert f'href="/people/{ann}?offset=3">Next</a>' in person
+    assert _html(alice, "/unassigned?offset=-5") and _html(alice, "/unassigned?offset=x")
 
 
 def test_hidden_and_not_faces_pages_offer_the_undo(alice: Any, library: Library) -> None:
