@@ -126,3 +126,16 @@ def test_nothing_is_loaded_from_elsewhere() -> None:
         if path.suffix == ".html":
             assert not re.search(r"<script(?![^>]*(src=|application/json))", text), path
             assert not re.search(r"\son[a-z]+=", text), path  # no inline handlers
+
+
+def test_templates_and_static_files_ship_in_the_wheel() -> None:
+    import tomllib
+    from pathlib import PurePosixPath
+
+    project = tomllib.loads((WEB.parents[1] / "pyproject.toml").read_text())
+    globs = project["tool"]["setuptools"]["package-data"]["recognize"]
+    for path in WEB.rglob("*"):
+        if path.is_file() and path.suffix not in (".py", ".pyc"):
+            rel = PurePosixPath(path.relative_to(WEB.parent).as_posix())
+            assert any(len(rel.parts) == len(PurePosixPath(g).parts) and rel.match(g)
+                       for g in globs), f"{rel} is not in [tool.setuptools.package-data]"
