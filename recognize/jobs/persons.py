@@ -94,8 +94,9 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
                 min_size_px=params.min_face_size)
         current = cast("dict[Hashable, Hashable]", faces.current)
         result = update_persons(
-            faces.embeddings, faces.face_ids, current, named_persons=faces.named,
-            constraints=constraints_of(faces), params=params, full=full)
+            faces.embeddings, faces.face_ids, current, photo_ids=faces.photo_ids,
+            named_persons=faces.named, constraints=constraints_of(faces), params=params,
+            full=full)
         with store.session() as session:
             created, changed = person_store.apply_persons(session, uid, faces.face_ids, result)
             covers = {}
