@@ -60,8 +60,11 @@ class _Sessions(SecureCookieSessionInterface):
 def setup_sessions(app: Flask, settings: Settings) -> None:
     app.secret_key = _secret(Path(settings.store.data_dir))
     app.session_interface = _Sessions()
+    # the cookie is set at the login (expiring with the session) and never again: no
+    # Set-Cookie on API answers, which may be cacheable (crops)
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=LIFETIME)
+                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=LIFETIME,
+                      SESSION_REFRESH_EACH_REQUEST=False)
 
 
 def _secret(data_dir: Path) -> bytes:

@@ -95,7 +95,8 @@ def test_next_stays_on_this_site(client: Any) -> None:
 def test_the_api_takes_the_cookie_and_wants_the_token_for_changes(alice: Any,
                                                                   library: Library) -> None:
     ben = library.persons["Ben"]
-    assert alice.get("/api/v1/persons").status_code == 200
+    listed = alice.get("/api/v1/persons")
+    assert listed.status_code == 200 and "Set-Cookie" not in listed.headers  # set once, at login
     refused = alice.patch(f"/api/v1/persons/{ben}", json={"name": "Benjamin"})
     assert refused.status_code == 403 and "X-CSRF-Token" in refused.json["error"]["message"]
     forged = alice.patch(f"/api/v1/persons/{ben}", json={"name": "Benjamin"},

@@ -251,10 +251,14 @@ const forms = {
     } else {
       throw new Error("Type a name or pick a person.");
     }
-    if (!created) {
-      for (const face of faces) await api("PUT", `/faces/${face}/person`, {person_id: person.id});
+    if (created) {
+      faces.forEach((face) => faceCard(face).remove());
+    } else {
+      for (const face of faces) {  // each card goes as soon as its face is assigned
+        await api("PUT", `/faces/${face}/person`, {person_id: person.id});
+        faceCard(face).remove();
+      }
     }
-    faces.forEach((face) => faceCard(face).remove());
     bump("unassigned", -faces.length);
     form.reset();
     countSelected();
