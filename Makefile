@@ -44,6 +44,7 @@ run: system-deps venv
 	fi
 	$(VENV)/bin/recognize --config $(CONFIG) scan
 	@echo ""
+	@echo "  Review page: http://127.0.0.1:$(PORT)/   (persons, faces, suggestions)"
 	@echo "  WebDAV:      http://127.0.0.1:$(PORT)/dav/   (mount it in your file manager)"
 	@echo "  API:         http://127.0.0.1:$(PORT)/api/v1/photos   (health: /api/v1/health)"
 	@echo "  credentials: $$(cat var/.recognize.credentials 2>/dev/null || echo 'see $(CONFIG)')"

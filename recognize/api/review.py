@@ -22,6 +22,8 @@ def _crop_response(face_id: int) -> Any:
     crop = crop_file(settings, store, face_id, size)
     response = send_file(crop.path, mimetype="image/jpeg", max_age=3600, conditional=True,
                          etag=crop.etag)
+    response.cache_control.public = False  # a user's faces: never in a shared cache
+    response.cache_control.private = True
     return response
 
 

@@ -38,6 +38,7 @@ def test_face_crop_is_a_cached_square_jpeg(api: Any) -> None:
     assert first.status_code == 200 and first.mimetype == "image/jpeg"
     image = pyvips.Image.new_from_buffer(first.data, "")
     assert (image.width, image.height) == (128, 128)  # served at the next size up
+    assert "private" in first.headers["Cache-Control"]  # never in a shared cache
     etag = first.headers["ETag"]
     again = api.get(f"/api/v1/faces/{face}/crop?size=100", headers={**ALICE,
                                                                      "If-None-Match": etag})
