@@ -1,6 +1,7 @@
 """Faces -> persons: agglomerative clustering with the same-person test (``rule``).
 
-1. The k-NN graph of the faces (``knn``) proposes which faces may be one person.
+1. The k-NN graph of the faces (``knn``) proposes which faces may be one person (and then
+   the k-NN graph of the groups' centres, which groups may).
 2. Every face starts as its own group; neighbouring groups that pass the test merge, the most
    confident pairs first (``linkage.agglomerate``). The test compares the distance between
    two groups' centres with what their sizes and spreads allow, so a person photographed in
@@ -19,11 +20,14 @@ import numpy as np
 from recognize.clustering.conflicts import GroupRules
 from recognize.clustering.constraints import Constraint, Constraints, FaceId, PersonId
 from recognize.clustering.knn import as_matrix, knn_graph
-from recognize.clustering.linkage import agglomerate
+from recognize.clustering.linkage import Groups, agglomerate
 from recognize.clustering.params import ClusterParams
 
 NEIGHBOURS = 15
-"""k of the k-NN graph: the candidate pairs of faces."""
+"""k of the k-NN graph: the candidate pairs of faces (and of groups, at the next level)."""
+LEVELS = 2
+"""Rounds of clustering: faces, then the groups found (by their centres). A third level
+merged nothing more on 100,000 synthetic faces."""
 
 
 def cluster(
@@ -69,16 +73,40 @@ def cluster_rows(x: np.ndarray, params: ClusterParams, pins: np.ndarray,
         return np.full(n, -1, dtype=np.int64)
     start = np.arange(n)
     rules = GroupRules.of_faces(start, n, pins, bans, photos)
-    merged = agglomerate(x, start, face_edges(x), params.rule, rules)
+    edges, squared = face_edges(x)
+    merged = agglomerate(x, start, edges, params.rule, rules, squared)
+    for _ in range(LEVELS - 1):
+        again = _merge_groups(x, merged, params, pins, bans, photos)
+        if len(np.unique(again)) == len(np.unique(merged)):
+            break
+        merged = again
     return final_labels(merged, params.min_cluster_size)
 
 
-def face_edges(x: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
-    """(E, 2) rows of neighbouring faces (each face with its k nearest)."""
-    _, positions = knn_graph(x, k)
+def _merge_groups(x: np.ndarray, merged: np.ndarray, params: ClusterParams, pins: np.ndarray,
+                  bans: dict[int, set[int]], photos: np.ndarray | None) -> np.ndarray:
+    """One more level: the groups found so far are merged along the k-NN graph of their
+    centres (parts of one person that the face graph did not connect sit close together)."""
+    _, first, group_of = np.unique(merged, return_index=True, return_inverse=True)
+    count = len(first)
+    groups = Groups(x, group_of, count)
+    centres = (groups.sums / groups.size[:, None]).astype(np.float32)
+    _, positions = knn_graph(centres, NEIGHBOURS)
+    rows = np.repeat(first, positions.shape[1])
+    found = positions.ravel() >= 0
+    edges = np.stack([rows[found], first[positions.ravel()[found]]], axis=1)
+    rules = GroupRules.of_faces(group_of, count, pins, bans, photos)
+    return first[agglomerate(x, group_of, edges, params.rule, rules)]
+
+
+def face_edges(x: np.ndarray, k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+    """(E, 2) rows of neighbouring faces (each face with its k nearest), and their squared
+    distances."""
+    distances, positions = knn_graph(x, k)
     rows = np.repeat(np.arange(len(x)), positions.shape[1])
     edges = np.stack([rows, positions.ravel()], axis=1)
-    return edges[edges[:, 1] >= 0]
+    found = edges[:, 1] >= 0
+    return edges[found], (distances.ravel()[found].astype(np.float64)) ** 2
 
 
 def _code(codes: dict[PersonId, int], person: PersonId | None) -> int:

@@ -17,10 +17,10 @@ from scipy.sparse import csr_matrix
 HNSW_LINKS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
-EXACT_UP_TO = 20_000
+EXACT_UP_TO = 5_000
 """Largest number of faces whose k-NN graph is computed exactly (N² distances)."""
 CELL_SIZE = 256
-CELL_PROBES = 8
+CELL_PROBES = 6
 KMEANS_ITERATIONS = 10
 BLOCK = 2048
 """Query rows per matrix product (memory: BLOCK x candidates x 4 bytes)."""

@@ -2,9 +2,10 @@
 
 Every group keeps its size, vector sum and sum of squared norms; from these the mean squared
 distance between two groups, and within one, have closed forms (``Groups``), so testing a pair
-costs O(D) whatever the groups' sizes. Merging runs in rounds (reciprocal nearest neighbours):
-each group finds the neighbouring group it passes the test with best (lowest gap² / limit);
-pairs that chose each other merge; only the pairs touching a merged group are scored again.
+costs O(D) whatever the groups' sizes. Merging runs in rounds: each group finds the
+neighbouring group it passes the test with best (lowest gap² / limit); pairs that chose each
+other merge (reciprocal nearest neighbours), and smaller groups whose choice takes part in no
+pair join it; only the pairs touching a merged group are scored again.
 Groups only merge along edges of the face graph, never when ``GroupRules`` forbid it.
 """
 
@@ -16,11 +17,14 @@ from recognize.clustering.conflicts import GroupRules
 from recognize.clustering.rule import SamePerson
 
 CHUNK = 262_144
-"""Edges scored per vectorised step (memory: CHUNK x D x 8 bytes, twice)."""
+"""Edges scored per vectorised step (memory: CHUNK x D x 4 bytes, twice)."""
 
 
 class Groups:
-    """Running sums of every group: the closed form of their mean squared distances."""
+    """Running sums of every group: the closed form of their mean squared distances.
+
+    Vector sums are float32 (half the memory and memory traffic); sizes, squared norms and
+    every dot product are float64."""
 
     def __init__(self, embeddings: np.ndarray, group_of: np.ndarray, count: int | None = None,
                  ) -> None:
@@ -29,43 +33,48 @@ class Groups:
         norms = np.einsum("ij,ij->i", embeddings, embeddings, dtype=np.float64)
         self.squares = np.bincount(group_of, weights=norms, minlength=count)
         if count == len(group_of) and np.array_equal(group_of, np.arange(count)):
-            self.sums = np.asarray(embeddings, dtype=np.float64).copy()  # one face per group
+            self.sums = np.array(embeddings, dtype=np.float32)  # one face per group
             return
-        self.sums = np.zeros((count, embeddings.shape[1]))
+        self.sums = np.zeros((count, embeddings.shape[1]), dtype=np.float32)
         order = np.argsort(group_of, kind="stable")
         starts = np.searchsorted(group_of[order], np.arange(count))
         filled = self.size > 0
         if filled.any():
             self.sums[filled] = np.add.reduceat(embeddings[order], starts[filled], axis=0,
-                                                dtype=np.float64)
+                                                dtype=np.float64).astype(np.float32)
 
     def within_sq(self, groups: np.ndarray | slice) -> np.ndarray:
         """Sum of squared distances over all face pairs of each group."""
         sums = self.sums[groups]
         return np.maximum(self.size[groups] * self.squares[groups]
-                          - np.einsum("ij,ij->i", sums, sums), 0.0)
+                          - np.einsum("ij,ij->i", sums, sums, dtype=np.float64), 0.0)
 
     def msd(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Mean squared distance between the faces of groups ``a[i]`` and ``b[i]``."""
         na, nb = self.size[a], self.size[b]
-        cross = np.einsum("ij,ij->i", self.sums[a], self.sums[b])
+        cross = np.einsum("ij,ij->i", self.sums[a], self.sums[b], dtype=np.float64)
         return np.maximum(self.squares[a] / na + self.squares[b] / nb - 2 * cross / (na * nb), 0.0)
 
     def absorb(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Groups ``b[i]`` join groups ``a[i]`` (all distinct)."""
-        self.size[a] += self.size[b]
-        self.sums[a] += self.sums[b]
-        self.squares[a] += self.squares[b]
+        """Groups ``b[i]`` join groups ``a[i]`` (the b are distinct; an a may repeat)."""
+        np.add.at(self.size, a, self.size[b])
+        np.add.at(self.squares, a, self.squares[b])
+        order = np.argsort(a, kind="stable")
+        targets, starts = np.unique(a[order], return_index=True)
+        self.sums[targets] += np.add.reduceat(self.sums[b[order]], starts, axis=0,
+                                              dtype=np.float64).astype(np.float32)
         self.size[b] = 0
 
 
 def scores(groups: Groups, spread: np.ndarray, a: np.ndarray, b: np.ndarray, rule: SamePerson,
-           rules: GroupRules | None = None) -> np.ndarray:
-    """gap² / limit for each pair (below 1: one person); inf where the test or a pin fails."""
+           rules: GroupRules | None = None, msd: np.ndarray | None = None) -> np.ndarray:
+    """gap² / limit for each pair (below 1: one person); inf where the test or a pin fails.
+    ``msd``: the pairs' mean squared distances when already known."""
     out = np.empty(len(a))
     for start in range(0, len(a), CHUNK):
         ca, cb = a[start:start + CHUNK], b[start:start + CHUNK]
-        gap = groups.msd(ca, cb) - spread[ca] / 2 - spread[cb] / 2
+        known = groups.msd(ca, cb) if msd is None else msd[start:start + CHUNK]
+        gap = known - spread[ca] / 2 - spread[cb] / 2
         limit = np.maximum(rule.limit(groups.size[ca], groups.size[cb]), 1e-12)
         ratio = gap / limit
         fails = ratio >= 1.0
@@ -77,41 +86,45 @@ def scores(groups: Groups, spread: np.ndarray, a: np.ndarray, b: np.ndarray, rul
 
 
 def agglomerate(embeddings: np.ndarray, group_of: np.ndarray, edges: np.ndarray,
-                rule: SamePerson, rules: GroupRules | None = None) -> np.ndarray:
+                rule: SamePerson, rules: GroupRules | None = None,
+                edge_sq: np.ndarray | None = None) -> np.ndarray:
     """Merge groups while neighbouring ones pass the test; each face's final group.
 
     ``group_of`` gives each face's starting group (0..G-1), ``edges`` (E, 2) face rows that are
-    neighbours. Returns, per face, the id of a starting group that represents its final group.
+    neighbours, ``edge_sq`` optionally their squared distances (used when every face starts
+    alone). Returns, per face, the id of a starting group that represents its final group.
     """
     count = int(group_of.max(initial=-1)) + 1
     groups = Groups(embeddings, group_of, count)
     spread = rule.spread(groups.size, groups.within_sq(slice(None)))
     rules = rules or GroupRules(count)
     special = rules.special()
-    ea, eb = _group_edges(group_of[edges[:, 0]], group_of[edges[:, 1]], count) if len(edges) \
-        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    score = scores(groups, spread, ea, eb, rule, rules)
+    alone = count == len(group_of) and edge_sq is not None
+    ea, eb, first = _group_edges(group_of[edges[:, 0]], group_of[edges[:, 1]], count,
+                                 edge_sq if alone else None)
+    score = scores(groups, spread, ea, eb, rule, rules, first)
     parent = np.arange(count)
     while True:
-        winners, losers, chosen = _reciprocal_pairs(ea, eb, score, groups.size, count)
+        winners, losers, chosen = _round(ea, eb, score, groups.size, count)
         if len(winners) == 0:
             break
         check = np.flatnonzero(special[winners] | special[losers])
-        if len(check):
+        if len(check):  # in order: satellites of one group are checked against each other
             keep = np.ones(len(winners), dtype=bool)
             for i in check.tolist():
-                keep[i] = rules.allowed(int(winners[i]), int(losers[i]))
+                w, lo = int(winners[i]), int(losers[i])
+                keep[i] = rules.allowed(w, lo)
+                if keep[i]:
+                    rules.absorb(w, lo)
             score[chosen[~keep]] = np.inf  # groups only grow: a refusal is final
             winners, losers = winners[keep], losers[keep]
             if len(winners) == 0:
                 continue
-        for w, lo in zip(winners[special[losers]].tolist(), losers[special[losers]].tolist(),
-                         strict=True):
-            rules.absorb(w, lo)
-        special[winners] |= special[losers]
-        rules.pin[winners] = np.maximum(rules.pin[winners], rules.pin[losers])
+        np.logical_or.at(special, winners, special[losers])
+        np.maximum.at(rules.pin, winners, rules.pin[losers])
         groups.absorb(winners, losers)
-        spread[winners] = rule.spread(groups.size[winners], groups.within_sq(winners))
+        changed = np.unique(winners)
+        spread[changed] = rule.spread(groups.size[changed], groups.within_sq(changed))
         parent[losers] = winners
         ea, eb, score = _relabel(ea, eb, score, winners, losers, count)
         dirty = np.isnan(score)
@@ -119,17 +132,23 @@ def agglomerate(embeddings: np.ndarray, group_of: np.ndarray, edges: np.ndarray,
     return _roots(parent)[group_of]
 
 
-def _group_edges(a: np.ndarray, b: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unique undirected group pairs (a < b) of face edges, without self-pairs."""
+def _group_edges(a: np.ndarray, b: np.ndarray, count: int, squared: np.ndarray | None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Unique undirected group pairs (a < b) of face edges, without self-pairs (and the
+    squared distance of each, when given)."""
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
-    keys = np.unique(lo[keep].astype(np.int64) * count + hi[keep])
-    return keys // count, keys % count
+    keys, first = np.unique(lo[keep].astype(np.int64) * count + hi[keep], return_index=True)
+    known = None if squared is None else np.asarray(squared, dtype=np.float64)[keep][first]
+    return keys // count, keys % count, known
 
 
-def _reciprocal_pairs(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, size: np.ndarray,
-                      count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of groups that are each other's best passing neighbour: (larger, smaller, edge)."""
+def _round(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, size: np.ndarray,
+           count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This round's merges as (winner, loser, edge): pairs of groups that are each other's best
+    passing neighbour (the larger wins), and "satellites": a smaller group whose best passing
+    neighbour takes no part in a pair and is no satellite itself joins it (so a large person
+    absorbs its lone faces in one round, not one per round)."""
     passing = np.flatnonzero(np.isfinite(score))
     if len(passing) == 0:
         empty = np.zeros(0, np.int64)
@@ -143,7 +162,18 @@ def _reciprocal_pairs(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, size: n
     chosen = order[mutual]
     a, b = ea[chosen], eb[chosen]
     swap = size[a] < size[b]
-    return np.where(swap, b, a), np.where(swap, a, b), chosen
+    winners, losers = np.where(swap, b, a), np.where(swap, a, b)
+    paired = np.zeros(count, dtype=bool)
+    paired[a] = paired[b] = True
+    lone = np.flatnonzero((best < len(order)) & ~paired)
+    edge = order[best[lone]]
+    target = np.where(ea[edge] == lone, eb[edge], ea[edge])
+    satellite = np.zeros(count, dtype=bool)
+    ok = ~paired[target] & (size[lone] < size[target])
+    satellite[lone[ok]] = True
+    ok &= ~satellite[target]
+    return (np.concatenate([winners, target[ok]]), np.concatenate([losers, lone[ok]]),
+            np.concatenate([chosen, edge[ok]]))
 
 
 def _relabel(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, winners: np.ndarray,
