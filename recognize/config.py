@@ -215,6 +215,19 @@ class PersonsSettings(Section):
     min_face_size: int = Field(40, ge=0, le=4000)
     debounce: int = Field(60, ge=0, le=86400)
     suggest_distance: float = Field(0.6, gt=0.0, le=2.0)
+    typical_distance: float = Field(0.4, ge=0.0, le=2.0)
+    condition_shift: float = Field(0.25, ge=0.0, le=2.0)
+
+    @field_validator("condition_shift")
+    @classmethod
+    def _shift_fits(cls, value: float, info: Any) -> float:
+        threshold = info.data.get("same_person_threshold")
+        typical = info.data.get("typical_distance")
+        if threshold is not None and typical is not None and threshold**2 < typical**2 + value**2:
+            raise ValueError(f"same_person_threshold ({threshold}) must be at least "
+                             f"sqrt(typical_distance² + condition_shift²) = "
+                             f"{(typical**2 + value**2) ** 0.5:.3f}")
+        return value
 
 
 class TagsSettings(Section):
