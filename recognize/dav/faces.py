@@ -124,31 +124,6 @@ def cover_entry(folder: Any) -> CoverFile | None:
     return CoverFile(folder.child_path(COVER_NAME), folder.environ, folder.ctx, cover.id)
 
 
-class FacesRoot(VirtualCollection):
-    """``faces/``: one folder per listed person, named as in ``people/``."""
-
-    kind = "faces"
-
-    def list_members(self) -> list[_DAVResource]:
-        from recognize.dav.people import person_label
-
-        with self.ctx.reading() as session:
-            groups = views.persons(session, self.ctx.viewer)
-        return [PersonFaces(self.child_path(n), self.environ, self.ctx, g.stat, g.key)
-                for n, g in names.unique(groups, person_label)]
-
-    def get_member(self, name: str) -> _DAVResource | None:
-        from recognize.dav.people import person_label
-
-        if self._members is not None:
-            return super().get_member(name)
-        with self.ctx.reading() as session:
-            groups = views.person_list(session, self.ctx.viewer)
-        found = names.pick(name, groups, person_label)
-        return (PersonFaces(self.child_path(name), self.environ, self.ctx, None, found.key)
-                if found is not None else None)
-
-
 class PersonFaces(PhotoFolder):
     """``faces/<P>/``: P's faces as crops, ``<face id>-<photo stem>.jpg``."""
 

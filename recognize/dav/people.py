@@ -18,7 +18,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
-from recognize.dav.faces import COVER_NAME, FaceCropFile, cover_entry
+from recognize.dav.faces import COVER_NAME, FaceCropFile, PersonFaces, cover_entry
 from recognize.errors import BadName, Conflict
 from recognize.store import persons, review, views
 from recognize.store.views import PhotoRow, Stat
@@ -29,14 +29,18 @@ def person_label(group: views.Group) -> str:
 
 
 class PeopleRoot(VirtualCollection):
+    """``people/``: one folder per listed person (``folder`` says what a person's folder is)."""
+
     kind = "people"
     permissions = "CK"
+
+    def folder(self, name: str, stat: Stat | None, person_id: int) -> _DAVResource:
+        return PersonFolder(self.child_path(name), self.environ, self.ctx, stat, person_id)
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
             groups = views.persons(session, self.ctx.viewer)
-        return [PersonFolder(self.child_path(n), self.environ, self.ctx, g.stat, g.key)
-                for n, g in names.unique(groups, person_label)]
+        return [self.folder(n, g.stat, g.key) for n, g in names.unique(groups, person_label)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         if self._members is not None:
@@ -44,9 +48,7 @@ class PeopleRoot(VirtualCollection):
         with self.ctx.reading() as session:
             groups = views.person_list(session, self.ctx.viewer)
         found = names.pick(name, groups, person_label)
-        if found is None:
-            return None
-        return PersonFolder(self.child_path(name), self.environ, self.ctx, None, found.key)
+        return self.folder(name, None, found.key) if found is not None else None
 
     def create_collection(self, name: str) -> None:
         if name != names.safe(name):
@@ -183,3 +185,16 @@ class UnassignedFolder(PhotoFolder):
             raise forbid("this entry stands for no face")
         with self.ctx.session() as session:
             review.ignore_faces(session, self.ctx.viewer, [entry.row.face_id])
+
+
+class FacesRoot(PeopleRoot):
+    """``faces/``: the persons of ``people/``, each folder listing the person's face crops."""
+
+    kind = "faces"
+    permissions = ""
+
+    def folder(self, name: str, stat: Stat | None, person_id: int) -> _DAVResource:
+        return PersonFaces(self.child_path(name), self.environ, self.ctx, stat, person_id)
+
+    def create_collection(self, name: str) -> None:
+        raise forbid("create persons in people/; faces/ shows their faces")

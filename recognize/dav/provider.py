@@ -12,10 +12,9 @@ from recognize.dav import files
 from recognize.dav.base import VirtualCollection, digest
 from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
 from recognize.dav.context import Backend, UserContext, context
-from recognize.dav.faces import FacesRoot
 from recognize.dav.nextcloud_faces import RecognizeRoot
 from recognize.dav.nextcloud_tags import RelationsRoot, SystemTagsRoot
-from recognize.dav.people import PeopleRoot, UnassignedFolder
+from recognize.dav.people import FacesRoot, PeopleRoot, UnassignedFolder
 from recognize.dav.search import AVAILABLE as SEARCH_AVAILABLE
 from recognize.dav.search import SearchRoot
 from recognize.dav.tags import TagsRoot
