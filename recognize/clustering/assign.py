@@ -13,7 +13,7 @@ import numpy as np
 
 from recognize.clustering.constraints import Constraint, Constraints, FaceId, PersonId
 from recognize.clustering.knn import as_matrix, nearest, squared_norms
-from recognize.clustering.linkage import Groups
+from recognize.clustering.linkage import Groups, distinct
 from recognize.clustering.params import ClusterParams
 
 CANDIDATES = 5
@@ -45,7 +45,7 @@ class KnownFaces:
         if photo_ids is not None:
             if len(photo_ids) != len(self.embeddings):
                 raise ValueError(f"{len(photo_ids)} photo ids for {len(self.embeddings)} faces")
-            self._photo_keys = np.unique(self._key(self.code, np.asarray(photo_ids, np.int64)))
+            self._photo_keys = distinct(self._key(self.code, np.asarray(photo_ids, np.int64)))
 
     def _key(self, code: np.ndarray, photo: np.ndarray) -> np.ndarray:
         return photo * max(len(self.persons), 1) + code

@@ -20,7 +20,7 @@ import numpy as np
 from recognize.clustering.conflicts import GroupRules
 from recognize.clustering.constraints import Constraint, Constraints, FaceId, PersonId
 from recognize.clustering.knn import as_matrix, knn_graph
-from recognize.clustering.linkage import Groups, agglomerate
+from recognize.clustering.linkage import Groups, agglomerate, distinct
 from recognize.clustering.params import ClusterParams
 
 NEIGHBOURS = 15
@@ -77,7 +77,7 @@ def cluster_rows(x: np.ndarray, params: ClusterParams, pins: np.ndarray,
     merged = agglomerate(x, start, edges, params.rule, rules, squared)
     for _ in range(LEVELS - 1):
         again = _merge_groups(x, merged, params, pins, bans, photos)
-        if len(np.unique(again)) == len(np.unique(merged)):
+        if len(distinct(again)) == len(distinct(merged)):
             break
         merged = again
     return final_labels(merged, params.min_cluster_size)

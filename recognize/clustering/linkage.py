@@ -123,7 +123,7 @@ def agglomerate(embeddings: np.ndarray, group_of: np.ndarray, edges: np.ndarray,
         np.logical_or.at(special, winners, special[losers])
         np.maximum.at(rules.pin, winners, rules.pin[losers])
         groups.absorb(winners, losers)
-        changed = np.unique(winners)
+        changed = distinct(winners)
         spread[changed] = rule.spread(groups.size[changed], groups.within_sq(changed))
         parent[losers] = winners
         ea, eb, score = _relabel(ea, eb, score, winners, losers, count)
@@ -190,11 +190,19 @@ def _relabel(ea: np.ndarray, eb: np.ndarray, score: np.ndarray, winners: np.ndar
     clean = keep & ~dirty
     lo = np.minimum(ea[keep & dirty], eb[keep & dirty])
     hi = np.maximum(ea[keep & dirty], eb[keep & dirty])
-    keys = np.unique(lo.astype(np.int64) * count + hi)
+    keys = distinct(lo.astype(np.int64) * count + hi)
     ea = np.concatenate([ea[clean], keys // count])
     eb = np.concatenate([eb[clean], keys % count])
     score = np.concatenate([score[clean], np.full(len(keys), np.nan)])
     return ea, eb, score
+
+
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique's hash path is many times slower on int64 keys)."""
+    keys = np.sort(keys)
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = keys[1:] != keys[:-1]
+    return keys[keep]
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
