@@ -17,6 +17,8 @@ from recognize.jobs.scan import open_store, scan
 from tests.api.conftest import ALICE, BOB, World
 from tests.conftest import shared
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 FAMILY = {"angelina_jolie": 4, "compreface_person_a": 4}
 
 

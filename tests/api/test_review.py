@@ -9,6 +9,8 @@ import pyvips
 
 from tests.api.conftest import ALICE, World, build_world
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 
 @pytest.fixture(scope="module")
 def review_world(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> World:

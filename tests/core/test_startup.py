@@ -23,6 +23,8 @@ from recognize.demo import write_demo_photos
 from recognize.errors import ConfigError
 from tests.conftest import free_port, write_config
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 
 def recognize(config: Path, *args: str, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:

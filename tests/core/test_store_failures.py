@@ -20,6 +20,8 @@ from recognize.jobs.scan import open_store
 from tests.conftest import write_config
 from tests.core.test_startup import fill, mounted
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 
 def _unfill(folder: Path) -> None:
     for path in folder.glob("filler*"):

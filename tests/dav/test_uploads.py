@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from recognize.dav.atomic import is_temp
 from recognize.jobs.crawl import crawl
 from recognize.jobs.sources import LocalSource
@@ -20,6 +22,8 @@ from recognize.store import accounts
 from recognize.store import photos as photo_store
 from tests.dav.conftest import Client
 from tests.dav.library import PASSWORD, Library, Server
+
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
 
 AUTH = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
 

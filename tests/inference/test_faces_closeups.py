@@ -19,6 +19,8 @@ from recognize.inference.faces import FaceAnalyzer
 from recognize.inference.faces_tiles import MAX_FACE_IN_INPUT, plan_levels
 from tests.conftest import shared
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 pytest.importorskip("dlib")
 
 

@@ -22,6 +22,8 @@ from recognize.inference.faces_quality import (
 from recognize.inference.faces_types import DetectedFace
 from tests.conftest import shared
 
+pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
+
 # an upright frontal face in a 100 px box: BlazeFace's eyes, nose tip, mouth, ears
 KEYPOINTS = np.array([[35, 40], [65, 40], [50, 58], [50, 75], [15, 45], [85, 45]], np.float32)
 # dlib's order: outer, inner corner of the image-right eye, then of the image-left eye, nose
