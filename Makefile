@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CONFIG ?= var/recognize.toml
 PORT ?= 8080
-PHOTOS ?= $(if $(wildcard ../shared/data/exif),../shared/data/exif,var/demo-photos)
+PHOTOS ?= var/demo-photos
 PYTEST_ARGS ?=
 # Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients, chromium for the tests.
 APT_RUN := libimage-exiftool-perl wordnet-base wordnet-sense-index
