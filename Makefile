@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml models/requirements-nodeps.txt
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || bash packaging/apt-install.sh python3-venv
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,bench]'
 	$(PIP) install --quiet --no-deps -r models/requirements-nodeps.txt
 	@touch $@
 

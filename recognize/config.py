@@ -7,6 +7,7 @@ refused with a "did you mean" hint. ``config/recognize.example.toml`` documents 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -190,6 +191,11 @@ class InferenceSettings(Section):
 
 
 class FacesSettings(Section):
+    """The faces stage. The detector keys (same names as
+    ``recognize.inference.faces_detect.DetectorSettings``) decide which faces are kept; the
+    ``quality_*`` keys (``recognize.inference.faces_quality.QualitySettings`` without the
+    prefix) which kept faces are grouped into persons."""
+
     enabled: bool = True
     min_score: float = Field(0.5, ge=0.05, le=1.0)
     min_size_px: float = Field(20.0, ge=8, le=1000)
@@ -203,20 +209,16 @@ class FacesSettings(Section):
 
 
 class PersonsSettings(Section):
+    """How faces become persons. The clustering keys are read by
+    ``recognize.clustering.params.ClusterParams`` (one field each, same name, defaults from
+    here); ``debounce`` and ``suggest_distance`` belong to the job and the review page."""
+
     min_cluster_size: int = Field(2, ge=2, le=100)
-    min_samples: int = Field(2, ge=1, le=100)
-    cluster_selection_epsilon: float = Field(0.0, ge=0.0, le=2.0)
-    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
     same_person_threshold: float = Field(0.6, gt=0.0, le=2.0)
-    merge_distance: float = Field(0.55, gt=0.0, le=2.0)
-    max_assignment_distance: float = Field(0.5, gt=0.0, le=2.0)
-    assignment_neighbors: int = Field(3, ge=1, le=50)
-    min_detector_score: float = Field(0.5, ge=0.0, le=1.0)
-    min_face_size: int = Field(40, ge=0, le=4000)
-    debounce: int = Field(60, ge=0, le=86400)
-    suggest_distance: float = Field(0.6, gt=0.0, le=2.0)
     typical_distance: float = Field(0.4, ge=0.0, le=2.0)
     condition_shift: float = Field(0.25, ge=0.0, le=2.0)
+    debounce: int = Field(60, ge=0, le=86400)
+    suggest_distance: float = Field(0.6, gt=0.0, le=2.0)
 
     @field_validator("condition_shift")
     @classmethod
@@ -296,6 +298,39 @@ class Settings(BaseSettings):
         raise ConfigError([f"no mount named {name!r}{_hint(name, [m.name for m in self.mounts])}"])
 
 
+_HDBSCAN_GONE = ("removed with HDBSCAN: persons are now found by the same-person test "
+                 "(same_person_threshold, typical_distance, condition_shift; docs/persons.md)")
+RETIRED: dict[tuple[str, str], str] = {
+    ("persons", "min_samples"): _HDBSCAN_GONE,
+    ("persons", "cluster_selection_epsilon"): _HDBSCAN_GONE,
+    ("persons", "cluster_selection_method"): _HDBSCAN_GONE,
+    ("persons", "merge_distance"): "removed: groups of faces are joined by the same-person "
+                                   "test (condition_shift)",
+    ("persons", "max_assignment_distance"): "removed: a new face joins a person by the same "
+                                            "test as clustering (same_person_threshold)",
+    ("persons", "assignment_neighbors"): "removed: a new face joins a person by the same test "
+                                         "as clustering (same_person_threshold)",
+    ("persons", "min_detector_score"): "renamed: use faces.min_score (faces below it are not "
+                                       "kept, so never clustered)",
+    ("persons", "min_face_size"): "replaced by faces.quality_min_size_px (pixels of the "
+                                  "analysis-size image; smaller faces are kept, not clustered)",
+}
+"""Keys that existed once: using one is a start-up error saying what replaced it."""
+
+
+def retired(section: str, key: str) -> str | None:
+    """What replaced ``section.key``, when it is a key of an earlier version."""
+    return RETIRED.get((section, key))
+
+
+def section_values(section: BaseModel, target: type, prefix: str = "") -> dict[str, Any]:
+    """The keys of a config section that a settings dataclass has (its field names, after
+    ``prefix``): how L1 settings are built from their section, never field by field."""
+    names = (f.name for f in dataclasses.fields(target))
+    return {n: getattr(section, prefix + n) for n in names
+            if prefix + n in type(section).model_fields}
+
+
 def cross_problems(users: list[Any], mounts: list[Any]) -> list[str]:
     """Problems between sections (names given twice, owners that are no user)."""
 
@@ -355,7 +390,9 @@ def describe(error: ValidationError) -> list[str]:
     for err in error.errors():
         loc = tuple(err["loc"])
         where = _location(loc)
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and len(loc) == 2 and retired(*map(str, loc)):
+            problems.append(f"{where}: {retired(*map(str, loc))}")
+        elif err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             known = list(owner.model_fields) if owner else []
             problems.append(f"{where}: unknown key{_hint(str(loc[-1]), known)}")

@@ -93,7 +93,7 @@ SCHEMAS: dict[str, Any] = {
     "ConfigPatch": {
         "type": "object", "minProperties": 1,
         "description": "sections persons (any key), faces (min_score, min_size_px, "
-                       "min_size_fraction) and tags (any key) with the new values",
+                       "min_size_fraction, quality_min_size_px) and tags (any key) with the new values",
         "properties": {"persons": {"type": "object"}, "faces": {"type": "object"},
                        "tags": {"type": "object"}},
     },

@@ -20,49 +20,35 @@ How each default was chosen (the figures: ``bench/cluster.py``, see docs/persons
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from recognize.clustering.rule import SamePerson
+from recognize.config import PersonsSettings, section_values
 
-SelectionMethod = Literal["eom", "leaf"]
+_SECTION = PersonsSettings()  # the defaults: declared once, with their bounds, in the config
 
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """Every threshold that decides how faces become persons (all distances are L2)."""
+    """Every threshold that decides how faces become persons (all distances are L2). Each
+    field is the ``[persons]`` key of the same name; its default is that key's."""
 
-    min_cluster_size: int = 2
+    min_cluster_size: int = _SECTION.min_cluster_size
     """Fewest faces that form a person on their own."""
 
-    same_person_threshold: float = 0.6
+    same_person_threshold: float = _SECTION.same_person_threshold
     """T: two lone faces closer than this are the same person (the model's own measure);
     larger groups are judged by their centres (see ``rule``)."""
 
-    typical_distance: float = 0.4
+    typical_distance: float = _SECTION.typical_distance
     """w0: the typical distance between two photos of one person. A group's spread is its
     mean within distance shrunk towards this (one pseudo pair of faces)."""
 
-    condition_shift: float = 0.25
+    condition_shift: float = _SECTION.condition_shift
     """s: how far apart the centres of two sets of one person's photos may be and still be
     one person (black-and-white and colour, other years, other poses). Groups whose centres
     are farther apart (after the sampling error of their sizes) stay separate persons."""
-
-    min_detector_score: float = 0.5
-    """Applied by the caller: faces whose detector confidence is lower are not clustered."""
-
-    min_face_size: int = 40
-    """Applied by the caller: faces whose box is smaller (pixels, shorter side) are not
-    clustered (tiny faces give unreliable descriptors that bridge persons)."""
-
-    # Accepted and ignored: the HDBSCAN-era keys, still passed by recognize.jobs.persons until
-    # it builds its parameters with ``ClusterParams.from_settings``.
-    min_samples: int = 2
-    cluster_selection_epsilon: float = 0.0
-    cluster_selection_method: SelectionMethod = "leaf"
-    merge_distance: float = 0.55
-    max_assignment_distance: float = 0.5
-    assignment_neighbors: int = 3
 
     def __post_init__(self) -> None:
         problems = []
@@ -83,22 +69,12 @@ class ClusterParams:
         return SamePerson(self.same_person_threshold, self.typical_distance, self.condition_shift)
 
     @classmethod
-    def from_settings(cls, persons: Any) -> ClusterParams:
-        """From the ``[persons]`` config section (``recognize.config.PersonsSettings``)."""
-        return cls(
-            min_cluster_size=persons.min_cluster_size,
-            same_person_threshold=persons.same_person_threshold,
-            typical_distance=persons.typical_distance,
-            condition_shift=persons.condition_shift,
-            min_detector_score=persons.min_detector_score,
-            min_face_size=persons.min_face_size,
-        )
+    def from_settings(cls, persons: PersonsSettings) -> ClusterParams:
+        """From the ``[persons]`` config section: every field, by name."""
+        return cls(**section_values(persons, cls))
 
     def digest_fields(self) -> dict[str, Any]:
-        """The fields that change a clustering (a full re-clustering runs when they change)."""
-        return {"min_cluster_size": self.min_cluster_size,
-                "same_person_threshold": self.same_person_threshold,
-                "typical_distance": self.typical_distance,
-                "condition_shift": self.condition_shift,
-                "min_detector_score": self.min_detector_score,
-                "min_face_size": self.min_face_size}
+        """The fields that change a clustering (a full re-clustering runs when they change):
+        all of them."""
+        return asdict(self)
+

@@ -7,25 +7,29 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from recognize.config import FacesSettings
 from recognize.inference.blazeface import INPUT_SIZE, BlazeFace
 from recognize.inference.faces_tiles import Tile, plan_levels, render_tiles
 from recognize.inference.faces_types import DetectedFace
 
+_SECTION = FacesSettings()  # the defaults of the keys that are config keys: declared there
+
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """Detector knobs; the defaults are MediaPipe's published values where it has them."""
+    """Detector knobs; the defaults are MediaPipe's published values where it has them. The
+    first four are the ``[faces]`` keys of the same names (and take their defaults)."""
 
-    min_score: float = 0.5  # MediaPipe's min_score_thresh for the full-range model
+    min_score: float = _SECTION.min_score  # MediaPipe's min_score_thresh (full-range model)
+    min_size_px: float = _SECTION.min_size_px  # smallest box side kept, pixels of the array
+    min_size_fraction: float = _SECTION.min_size_fraction  # ... and of the shorter side
+    max_faces: int = _SECTION.max_faces  # most confident faces kept per photo
     nms_iou: float = 0.3  # MediaPipe's min_suppression_threshold
-    min_face_px: float = 20.0  # smallest face box side kept, in pixels of the given array
-    min_face_fraction: float = 0.0  # ... and as a fraction of the photo's shorter side
     max_face_fraction: float = 1.0  # largest face looked for, as a fraction of the longer side
-    max_faces: int = 50  # most confident faces kept per photo
     edge_margin: float = 0.01  # a box this close to an inner tile edge may be cut: dropped
 
     def min_face(self, width: int, height: int) -> float:
-        return max(self.min_face_px, self.min_face_fraction * min(width, height), 1.0)
+        return max(self.min_size_px, self.min_size_fraction * min(width, height), 1.0)
 
     def max_face(self, width: int, height: int) -> float:
         return self.max_face_fraction * max(width, height)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recognize.config import FacesSettings
 from recognize.inference.faces_types import DetectedFace
 
 IMPLAUSIBLE = "implausible landmarks"
@@ -51,12 +52,17 @@ CHIP_FACE = slice(25, 125)  # the face inside dlib's 150 px chip (padding 0.25 =
 MAX_MOUTH_DROP = 2.0  # eye distances below the eye line no mouth can project to
 
 
+_SECTION = FacesSettings()
+
+
 @dataclass(frozen=True)
 class QualitySettings:
-    min_size_px: float = 40.0
-    min_sharpness: float = 0.008
-    max_nose_offset: float = 1.0
-    max_eye_disagreement: float = 0.5
+    """The ``[faces]`` keys ``quality_<field>`` (defaults from there)."""
+
+    min_size_px: float = _SECTION.quality_min_size_px
+    min_sharpness: float = _SECTION.quality_min_sharpness
+    max_nose_offset: float = _SECTION.quality_max_nose_offset
+    max_eye_disagreement: float = _SECTION.quality_max_eye_disagreement
 
 
 def _frame(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Hashable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import cast
 
 from recognize.clustering.constraints import Constraint, ConstraintKind
@@ -27,21 +27,9 @@ from recognize.store import persons as person_store
 log = get_logger(__name__)
 
 
-def cluster_params(settings: Settings) -> ClusterParams:
-    p = settings.persons
-    return ClusterParams(
-        min_cluster_size=p.min_cluster_size, min_samples=p.min_samples,
-        cluster_selection_epsilon=p.cluster_selection_epsilon,
-        cluster_selection_method=p.cluster_selection_method,
-        same_person_threshold=p.same_person_threshold, merge_distance=p.merge_distance,
-        max_assignment_distance=p.max_assignment_distance,
-        assignment_neighbors=p.assignment_neighbors,
-        min_detector_score=p.min_detector_score, min_face_size=p.min_face_size,
-    )
-
-
 def params_digest(params: ClusterParams) -> str:
-    return hashlib.sha256(json.dumps(asdict(params), sort_keys=True).encode()).hexdigest()[:16]
+    """The settings' fingerprint kept per owner: a full re-clustering runs when it changes."""
+    return hashlib.sha256(json.dumps(params.digest_fields(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -75,7 +63,7 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
     persons) or a shared mount's group ``@<mount>``; ``full=None`` re-clusters fully only
     when settings changed."""
     started = time.monotonic()
-    params = cluster_params(settings)
+    params = ClusterParams.from_settings(settings.persons)
     digest = params_digest(params)
     state_key = f"cluster-params:{user}"
     with store.session() as session:
@@ -89,9 +77,7 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
             full = leases.get_state(session, state_key) != digest
     try:
         with store.reading() as session:
-            faces = person_store.user_faces(
-                session, uid, mount_ids, min_score=params.min_detector_score,
-                min_size_px=params.min_face_size)
+            faces = person_store.user_faces(session, uid, mount_ids)
         current = cast("dict[Hashable, Hashable]", faces.current)
         result = update_persons(
             faces.embeddings, faces.face_ids, current, photo_ids=faces.photo_ids,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from recognize.config import Settings
+from recognize.config import Settings, section_values
 from recognize.inference.base import Runtime
 from recognize.jobs.stages import PhotoWork, Stage
 from recognize.store import photos as photo_store
@@ -58,15 +58,8 @@ def faces_stage(settings: Settings) -> Stage:
 
     f = settings.faces
     analyzer = FaceAnalyzer.from_specs(
-        runtime(settings),
-        DetectorSettings(min_score=f.min_score, min_face_px=f.min_size_px,
-                         min_face_fraction=f.min_size_fraction, max_faces=f.max_faces),
-        mirror=f.mirror,
-        quality=QualitySettings(
-            min_size_px=f.quality_min_size_px, min_sharpness=f.quality_min_sharpness,
-            max_nose_offset=f.quality_max_nose_offset,
-            max_eye_disagreement=f.quality_max_eye_disagreement),
-    )
+        runtime(settings), DetectorSettings(**section_values(f, DetectorSettings)),
+        mirror=f.mirror, quality=QualitySettings(**section_values(f, QualitySettings, "quality_")))
 
     # the full identity names three weights; the store keeps a short digest of it
     version = "faces@" + hashlib.sha256(analyzer.version.encode()).hexdigest()[:16]
@@ -107,9 +100,7 @@ def detector_suffix(settings: Settings) -> str:
     changed threshold re-runs the stage on every photo; default installs keep their version)."""
     from recognize.config import FacesSettings
 
-    keys = ("min_score", "min_size_px", "min_size_fraction", "max_faces", "mirror",
-            "quality_min_size_px", "quality_min_sharpness", "quality_max_nose_offset",
-            "quality_max_eye_disagreement")
+    keys = [k for k in FacesSettings.model_fields if k != "enabled"]
     now = {k: getattr(settings.faces, k) for k in keys}
     default = {k: getattr(FacesSettings(), k) for k in keys}
     if now == default:

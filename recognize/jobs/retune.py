@@ -1,6 +1,7 @@
 """Changing thresholds while running: validate, apply in place, persist, start what it implies.
 
-Only ``persons`` (every key), ``faces`` (min_score, min_size_px, min_size_fraction) and
+Only ``persons`` (every key), ``faces`` (min_score, min_size_px, min_size_fraction,
+quality_min_size_px) and
 ``tags`` (every key) may change this way. Each section is validated through its pydantic
 model, the files it names are read as start-up reads them (:mod:`recognize.jobs.config_check`)
 and every problem is reported at once; the config file is rewritten only when the result
@@ -22,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from recognize.config import Settings
+from recognize.config import Settings, retired
 from recognize.jobs import config_file
 from recognize.jobs.config_check import deep_problems
 from recognize.log import get_logger
@@ -31,7 +32,7 @@ from recognize.store import Store
 log = get_logger(__name__)
 EDITABLE: dict[str, tuple[str, ...] | None] = {
     "persons": None,
-    "faces": ("min_score", "min_size_px", "min_size_fraction"),
+    "faces": ("min_score", "min_size_px", "min_size_fraction", "quality_min_size_px"),
     "tags": None,
 }
 _lock = threading.Lock()
@@ -60,7 +61,8 @@ def problems_of(settings: Settings, patch: Any) -> tuple[dict[str, BaseModel], l
             continue
         current: BaseModel = getattr(settings, section)
         allowed = EDITABLE[section] or tuple(type(current).model_fields)
-        problems += [f"{section}.{k}: cannot be changed here" for k in values if k not in allowed]
+        problems += [f"{section}.{k}: {retired(section, k) or 'cannot be changed here'}"
+                     for k in values if k not in allowed]
         try:
             out[section] = type(current).model_validate({**current.model_dump(), **values})
         except ValidationError as exc:

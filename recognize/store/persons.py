@@ -317,9 +317,10 @@ class UserFaces:
     deleted: set[int]  # deleted persons
 
 
-def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
-               min_score: float, min_size_px: float) -> UserFaces:
-    """The faces the owner's clustering may use: in its mounts, good enough to cluster."""
+def user_faces(session: Session, user_id: int, mount_ids: Sequence[int]) -> UserFaces:
+    """The faces the owner's clustering may use: in its mounts, good enough to cluster (the
+    faces stage kept only faces above ``faces.min_score`` and gave the others of them that
+    are too small, blurred or turned a quality reason)."""
     mine = FacePerson.user_id == user_id
     rows = session.execute(
         select(Face.id, Face.photo_id, Face.embedding, FacePerson.person_id)
@@ -330,9 +331,6 @@ def user_faces(session: Session, user_id: int, mount_ids: Sequence[int], *,
             FacePerson.assigned_by.is_distinct_from(IGNORED),
             Face.quality.is_(None),  # poor faces are kept, never clustered
             Face.embedding.is_not(None),
-            Face.score >= min_score,
-            Face.w * func.coalesce(Photo.width, 0) >= min_size_px,
-            Face.h * func.coalesce(Photo.height, 0) >= min_size_px,
         )
         .order_by(Face.id)
     ).all()

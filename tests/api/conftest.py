@@ -56,8 +56,7 @@ def build_world(folder: Path, password_hash: str, things: tuple[str, ...] = IMAG
         for f in sorted((identities / person).iterdir())[:n]:
             shutil.copy(f, photos / person / f.name)
     write_demo_photos(folder / "demo")
-    path = write_config(folder, {"photos": photos, "demo": folder / "demo"}, password_hash,
-                        persons={"min_face_size": 0})
+    path = write_config(folder, {"photos": photos, "demo": folder / "demo"}, password_hash)
     settings = config_mod.load(path)
     store = open_store(settings)
     scan(settings, store)

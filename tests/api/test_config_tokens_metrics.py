@@ -69,13 +69,14 @@ def test_patch_applies_persists_and_reclusters(admin_app) -> None:
     saved = tomllib.loads(path.read_text())
     assert saved["persons"]["min_cluster_size"] == 3 and saved["faces"]["min_score"] == 0.6
     assert config_mod.load(path).persons.min_cluster_size == 3
-    from recognize.jobs.persons import cluster_params, params_digest
+    from recognize.clustering.params import ClusterParams
+    from recognize.jobs.persons import params_digest
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the background re-clustering records its digest
         with store.reading() as session:
             if leases.get_state(session, "cluster-params:alice") == params_digest(
-                    cluster_params(settings)):
+                    ClusterParams.from_settings(settings.persons)):
                 break
         time.sleep(0.1)
     else:

@@ -46,7 +46,7 @@ def two(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> World:
     path = folder / "recognize.toml"
     path.write_text(tomli_w.dumps({
         "store": {"data_dir": str(folder / "var")}, "users": users, "mounts": mounts,
-        "tags": {"enabled": False}, "persons": {"min_face_size": 0}}))
+        "tags": {"enabled": False}}))
     settings = config_mod.load(path)
     store = open_store(settings)
     scan(settings, store)

@@ -116,3 +116,46 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_windows(text: str, expected: tuple[int, int] | None) -> None:
     window = config.parse_window(text)
     assert (window and (window[0].hour, window[1].hour)) == expected or window == expected
+
+
+def test_keys_of_earlier_versions_say_what_replaced_them(tmp_path: Path) -> None:
+    old = {key: 1 for (section, key) in config.RETIRED if section == "persons"}
+    path = tmp_path / "old.toml"
+    path.write_text("[persons]\n" + "".join(f"{k} = {v}\n" for k, v in old.items())
+                    + "condition_shift = -1\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path, environ={"RECOGNIZE_FACES__MIN_SCOR": "0.6"})
+    problems = info.value.problems
+    for key in old:  # every old key, each with its replacement, and the other problems too
+        assert any(p.startswith(f"persons.{key}: ") and ("removed" in p or "use" in p
+                   or "replaced" in p) for p in problems), (key, problems)
+    assert "persons.min_detector_score: renamed: use faces.min_score" in "\n".join(problems)
+    assert any("replaced by faces.quality_min_size_px" in p for p in problems)
+    assert any(p.startswith("persons.condition_shift") for p in problems)
+    assert "faces.min_scor: unknown key (did you mean 'min_score'?)" in problems
+    assert len(problems) == len(old) + 2
+
+
+def test_settings_dataclasses_are_built_from_their_sections() -> None:
+    """ClusterParams, DetectorSettings and QualitySettings take every field from the config
+    key of the same name (one source per threshold: same defaults, no key left out)."""
+    import dataclasses
+
+    from recognize.clustering.params import ClusterParams
+    from recognize.inference.faces_detect import DetectorSettings
+    from recognize.inference.faces_quality import QualitySettings
+
+    persons, faces = config.PersonsSettings(), config.FacesSettings()
+    assert ClusterParams.from_settings(persons) == ClusterParams()
+    assert set(ClusterParams().digest_fields()) == {
+        f.name for f in dataclasses.fields(ClusterParams)} <= set(config.PersonsSettings.model_fields)
+    assert DetectorSettings(**config.section_values(faces, DetectorSettings)) == DetectorSettings()
+    assert QualitySettings(**config.section_values(faces, QualitySettings, "quality_")) \
+        == QualitySettings()
+    used = {*config.section_values(faces, DetectorSettings),
+            *(f"quality_{k}" for k in config.section_values(faces, QualitySettings, "quality_"))}
+    assert set(config.FacesSettings.model_fields) - used == {"enabled", "mirror"}
+    changed = config.FacesSettings(min_score=0.7, quality_min_size_px=50)
+    assert DetectorSettings(**config.section_values(changed, DetectorSettings)).min_score == 0.7
+    assert QualitySettings(**config.section_values(changed, QualitySettings, "quality_")) \
+        .min_size_px == 50

@@ -36,8 +36,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, password_hash: str):
             shutil.copy(f, photos / person / f.name)  # a test-time copy, not in the project
         (later / person).mkdir(parents=True)
         shutil.copy(files[-1], later / person / files[-1].name)
-    path = write_config(folder, {"photos": photos}, password_hash, tags={"enabled": False},
-                        persons={"min_face_size": 0})
+    path = write_config(folder, {"photos": photos}, password_hash, tags={"enabled": False})
     settings = config_mod.load(path)
     store = open_store(settings)
     report = scan(settings, store)
@@ -146,11 +145,18 @@ def test_changed_settings_trigger_a_full_reclustering(world) -> None:
     settings, store, db, _, _, _ = world
     named_before = dict(db.execute("SELECT id, name FROM persons WHERE name IS NOT NULL"))
     assert not cluster_user(settings, store, "alice").full
-    settings.persons.merge_distance = 0.5
+    assert not cluster_user(settings, store, "alice").full  # unchanged: incremental
+    settings.persons.condition_shift = 0.2
     try:
         assert cluster_user(settings, store, "alice").full
     finally:
-        settings.persons.merge_distance = 0.55
+        settings.persons.condition_shift = 0.25
+    assert cluster_user(settings, store, "alice").full  # changed back: full again
+    settings.persons.debounce = 5  # not a clustering setting
+    try:
+        assert not cluster_user(settings, store, "alice").full
+    finally:
+        settings.persons.debounce = 60
     assert dict(db.execute("SELECT id, name FROM persons WHERE name IS NOT NULL")) == named_before
 
 
