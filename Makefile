@@ -11,7 +11,7 @@ PHOTOS ?= var/demo-photos
 PYTEST_ARGS ?=
 # Debian packages: exiftool for metadata; PostgreSQL, WebDAV clients, chromium for the tests.
 APT_RUN := libimage-exiftool-perl wordnet-base wordnet-sense-index
-APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk chromium
+APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk chromium gvfs-backends gvfs-fuse dbus-daemon kde-cli-tools libglib2.0-bin
 
 .PHONY: run test lint system-deps system-deps-test venv clean help
 help:
