@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dav import real_library
 from tests.dav.library import PASSWORD, Library, Server, build
 
 SABRE = "http://sabredav.org/ns"
@@ -95,3 +96,10 @@ def fresh(tmp_path: Path, password_hash: str) -> Iterator[tuple[Library, Server]
 @pytest.fixture
 def alice(server: Server) -> Client:
     return Client(server)
+
+
+@pytest.fixture(scope="session")
+def real_template(tmp_path_factory: pytest.TempPathFactory,
+                  password_hash: str) -> real_library.Real:
+    """The real library (see ``real_library``), indexed once per session; copy it to change it."""
+    return real_library.build(tmp_path_factory.mktemp("real-library"), password_hash)
