@@ -6,6 +6,10 @@ size; greyscale ``HxW`` and RGBA are accepted) and returns, per photo, the top-k
 :func:`tags_for` (re-exported here) turns them into tags; ask ``predict`` for
 ``rules.top_k`` classes so that hypernyms and categories can add up their probabilities.
 
+Probabilities are calibrated by temperature scaling: ``softmax(log p / T)`` with the
+model's ``temperature`` from ``models/manifest.toml`` (fitted once per model, see
+docs/tags.md), so that a tag at 0.9 is right about nine times in ten.
+
 Pre-processing is the EfficientNet-Lite evaluation recipe (TensorFlow's ``crop_padding``):
 a centre square of ``size / (size + 32)`` of the shorter side, resized bicubically to
 ``size`` (224 px for Lite0, 260 px for Lite2); ``(px - 127) / 128`` runs inside the graph.
@@ -65,6 +69,7 @@ class Classifier(Model):
         self.crop_padding = int(spec.input.get("crop_padding", 32))
         self.mean = float(spec.input.get("mean", 127.0))
         self.std = float(spec.input.get("std", 128.0))
+        self.temperature = float(spec.input.get("temperature", 1.0))
         self._class_ids: list[str] | None = None
 
     @property
@@ -90,13 +95,22 @@ class Classifier(Model):
         request = self.load().create_infer_request()
         return np.array(request.infer([np.ascontiguousarray(batch)])[0])
 
+    def calibrated(self, probs: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Temperature-scaled probabilities (rows sum to 1)."""
+        if self.temperature == 1.0:
+            return probs
+        z = np.log(np.clip(probs.astype(np.float64), 1e-30, None)) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float32)
+
     def predict(
         self, images: Sequence[np.ndarray[Any, Any]], top_k: int = 5
     ) -> list[list[Prediction]]:
-        """Top-k ``(class id, probability)`` per image, most probable first."""
+        """Top-k calibrated ``(class id, probability)`` per image, most probable first."""
         if len(images) == 0:
             return []
-        probs = self.probabilities(np.stack([self.preprocess(im) for im in images]))
+        probs = self.calibrated(self.probabilities(np.stack([self.preprocess(im) for im in images])))
         ids = self.class_ids
         top = np.argsort(-probs, axis=1)[:, :top_k]
         return [[(ids[j], float(row[j])) for j in idx] for row, idx in zip(probs, top, strict=True)]

@@ -3,10 +3,11 @@
 The file's shape::
 
     [defaults]
-    threshold = 0.3            # a class becomes a tag at this probability
-    group_threshold = 0.5      # a hypernym or category: summed probability of its classes
+    threshold = 0.9            # a class becomes a tag at this (calibrated) probability
+    group_threshold = 0.9      # a hypernym or category: summed probability of its classes
     top_k = 10                 # how many classes per photo are considered
     hypernyms = true           # emit WordNet hypernym tags (dog, animal, vehicle …)
+    fallback = true            # no tag reached its threshold: keep the most probable one
 
     [thresholds]               # per-class overrides: class id = threshold
     n04005630 = 0.6
@@ -39,7 +40,9 @@ from recognize.inference.wordnet_table import ClassTable
 # config/tag_rules.toml, shipped inside the package through the recognize/data symlink
 DEFAULT_RULES = Path(__file__).parents[1] / "data" / "tag_rules.toml"
 _SECTIONS = {"defaults", "thresholds", "aliases", "categories", "blocklist"}
-_DEFAULTS = {"threshold": 0.3, "group_threshold": 0.5, "top_k": 10, "hypernyms": True}
+_DEFAULTS = {
+    "threshold": 0.9, "group_threshold": 0.9, "top_k": 10, "hypernyms": True, "fallback": True,
+}
 _CATEGORY_KEYS = {"classes", "synsets", "threshold", "parent"}
 
 
@@ -55,10 +58,11 @@ class Category:
 @dataclass(frozen=True)
 class TagRules:
     table: ClassTable
-    threshold: float = 0.3
-    group_threshold: float = 0.5
+    threshold: float = 0.9
+    group_threshold: float = 0.9
     top_k: int = 10
     hypernyms: bool = True
+    fallback: bool = True
     thresholds: dict[str, float] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     categories: tuple[Category, ...] = ()
@@ -124,8 +128,9 @@ def _defaults(c: _Checker, raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(out["top_k"], int) or isinstance(out["top_k"], bool) or out["top_k"] < 1:
         c.problems.append(f"defaults.top_k: expected a positive integer, got {out['top_k']!r}")
         out["top_k"] = 10
-    if not isinstance(out["hypernyms"], bool):
-        c.problems.append(f"defaults.hypernyms: expected true or false, got {out['hypernyms']!r}")
+    for key in ("hypernyms", "fallback"):
+        if not isinstance(out[key], bool):
+            c.problems.append(f"defaults.{key}: expected true or false, got {out[key]!r}")
     return out
 
 
@@ -181,7 +186,7 @@ def parse_tag_rules(raw: dict[str, Any], table: ClassTable, source: str = "") ->
     if c.problems:
         raise ConfigError(c.problems, source)
     return TagRules(
-        table, d["threshold"], d["group_threshold"], d["top_k"], d["hypernyms"],
+        table, d["threshold"], d["group_threshold"], d["top_k"], d["hypernyms"], d["fallback"],
         thresholds, aliases, tuple(categories), blocklist,
     )
 

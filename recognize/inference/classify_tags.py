@@ -1,19 +1,24 @@
 """Turn a photo's top-k ImageNet predictions into tags, following :class:`TagRules`.
 
-Three kinds of tag come out, merged by name (the highest confidence wins):
+The probabilities are calibrated (the classifier applies its temperature, see
+:mod:`recognize.inference.classify`), so a number means how often the tag is right. Every
+*node* a class belongs to gets the summed probability of the photo's classes below it:
 
-* the class itself (alias or WordNet name) when its probability reaches its threshold;
-* WordNet hypernyms chosen by :meth:`ClassTable.useful_hypernyms` (dog, animal, vehicle …),
-  whose confidence is the summed probability of the predicted classes below them — five dog
-  breeds at 0.15 each make no breed tag but a confident "dog";
-* category roll-ups from the rules, scored the same way.
+* the class itself (alias or WordNet name);
+* its WordNet hypernyms chosen by :meth:`ClassTable.useful_hypernyms` (dog, animal, vehicle …)
+  — five dog breeds at 0.15 each make no breed tag but "dog" at 0.75;
+* the category roll-ups of the rules that contain it.
 
-Blocklisted classes are dropped before anything is counted.
+A node becomes a tag when its mass reaches its threshold (``threshold`` for a class or its
+per-class override, ``group_threshold`` for hypernyms and categories). With ``fallback`` a
+photo none of whose nodes reaches its threshold keeps its most probable node (ties go to the
+one covering the fewest classes) and the broader nodes of equal mass, so no photo is left
+without a tag: "animal" at 0.6 is more use to a search than nothing. Blocklisted classes are
+dropped before anything is counted.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,9 +36,63 @@ class TagResult:
     source: str  # "classifier:<model version>"
 
 
+@dataclass(frozen=True)
+class _Node:
+    name: str
+    synset: str | None
+    parent: str | None
+    threshold: float
+    size: int  # how many of the 1000 classes it covers; the fallback's ties go to the smallest
+    fallback_ok: bool  # classes with their own (raised) threshold are never a fallback
+
+
 def _parent_name(rules: TagRules, synset: str) -> str | None:
     parent = rules.table.nearest_useful_parent(synset)
     return rules.name(parent) if parent else None
+
+
+_NODES: dict[tuple[int, str], tuple[_Node, ...]] = {}
+_SIZES: dict[int, dict[str, int]] = {}
+
+
+def _sizes(rules: TagRules) -> dict[str, int]:
+    """Classes below every synset of the table, and in every category (cached per rules)."""
+    sizes = _SIZES.get(id(rules))
+    if sizes is None:
+        sizes = {}
+        for cid in rules.table.classes:
+            for h in {cid, *(h for h, _ in rules.table.hypernyms[cid])}:
+                sizes[h] = sizes.get(h, 0) + 1
+        for cat in rules.categories:
+            sizes["category:" + cat.name] = sum(
+                rules.in_category(c, cat) for c in rules.table.classes)
+        _SIZES.clear()
+        _SIZES[id(rules)] = sizes
+    return sizes
+
+
+def nodes_of(rules: TagRules, class_id: str) -> tuple[_Node, ...]:
+    """The class, its useful hypernyms (if enabled) and its categories (cached per rules)."""
+    key = (id(rules), class_id)
+    cached = _NODES.get(key)
+    if cached is not None:
+        return cached
+    sizes = _sizes(rules)
+    out = [_Node(rules.name(class_id), class_id, _parent_name(rules, class_id),
+                 rules.class_threshold(class_id), 1, class_id not in rules.thresholds)]
+    if rules.hypernyms:
+        for h in rules.table.useful_hypernyms(class_id):
+            out.append(_Node(rules.name(h), h, _parent_name(rules, h), rules.group_threshold,
+                             sizes[h], True))
+    for cat in rules.categories:
+        if rules.in_category(class_id, cat):
+            synset = cat.synsets[0] if len(cat.synsets) == 1 else None
+            size = sizes[synset] if synset else sizes["category:" + cat.name]
+            out.append(_Node(cat.name, synset, cat.parent, cat.threshold, size, True))
+    if len(_NODES) > 50_000:
+        _NODES.clear()
+    _NODES[key] = result = tuple(dict.fromkeys(out))  # a category equal to its hypernym: once
+    return result
 
 
 def tags_for(
@@ -41,27 +100,22 @@ def tags_for(
 ) -> list[TagResult]:
     """Tags for one photo from its ``(class id, probability)`` list, strongest first."""
     preds = [(c, p) for c, p in predictions[: rules.top_k] if c not in rules.blocklist]
+    mass: dict[_Node, float] = {}
+    for cid, p in preds:
+        for node in nodes_of(rules, cid):
+            mass[node] = mass.get(node, 0.0) + p
+    chosen = [n for n, m in mass.items() if m >= n.threshold]
+    if not chosen and rules.fallback:
+        candidates = [n for n in mass if n.fallback_ok]
+        if candidates:
+            best = max(candidates, key=lambda n: (round(mass[n], 6), -n.size))
+            # with the broader nodes of the same or more mass (its hypernyms): "race car" at
+            # 0.8 is also "car" and "vehicle" at 0.8, which a search for "car" should find
+            chosen = [n for n in candidates if mass[n] >= mass[best] - 1e-6]
     found: dict[str, TagResult] = {}
-
-    def add(tag: TagResult) -> None:
+    for node in chosen:  # one name, several nodes (a category named like its synset): the best
+        tag = TagResult(node.name, min(mass[node], 1.0), node.synset, node.parent, source)
         old = found.get(tag.name)
         if old is None or tag.confidence > old.confidence:
             found[tag.name] = tag
-
-    for cid, p in preds:
-        if p >= rules.class_threshold(cid):
-            add(TagResult(rules.name(cid), p, cid, _parent_name(rules, cid), source))
-    if rules.hypernyms:
-        mass: dict[str, float] = defaultdict(float)
-        for cid, p in preds:
-            for h in rules.table.useful_hypernyms(cid):
-                mass[h] += p
-        for h, p in mass.items():
-            if p >= rules.group_threshold:
-                add(TagResult(rules.name(h), min(p, 1.0), h, _parent_name(rules, h), source))
-    for cat in rules.categories:
-        p = sum(prob for cid, prob in preds if rules.in_category(cid, cat))
-        if p >= cat.threshold:
-            synset = cat.synsets[0] if len(cat.synsets) == 1 else None
-            add(TagResult(cat.name, min(p, 1.0), synset, cat.parent, source))
     return sorted(found.values(), key=lambda t: (-t.confidence, t.name))

@@ -35,7 +35,7 @@ def names(tags: list) -> list[str]:
 
 
 def test_shipped_rules_load(rules: TagRules) -> None:
-    assert rules.threshold == 0.3 and rules.group_threshold == 0.5
+    assert rules.threshold == 0.9 and rules.group_threshold == 0.9 and rules.fallback
     assert PRISON in rules.blocklist
     assert {c.name for c in rules.categories} >= {"dog", "cat", "food", "vehicle", "landscape"}
 
@@ -60,7 +60,7 @@ def test_alias_category_and_blocklist(rules: TagRules) -> None:
     racer = tags_for([(RACER, 0.8)], rules)
     assert {"race car", "car", "vehicle"} <= set(names(racer))
     assert "racer" not in names(racer)
-    assert {"seashore", "beach", "landscape"} <= set(names(tags_for([(SEASHORE, 0.7)], rules)))
+    assert {"seashore", "beach", "landscape"} <= set(names(tags_for([(SEASHORE, 0.95)], rules)))
     assert tags_for([(PRISON, 0.99)], rules) == []
 
 
@@ -69,6 +69,32 @@ def test_tags_are_sorted_and_unique(rules: TagRules) -> None:
     assert len(names(tags)) == len(set(names(tags)))
     assert [t.confidence for t in tags] == sorted((t.confidence for t in tags), reverse=True)
     assert "cat" in names(tags)
+
+
+def test_uncertain_photo_keeps_its_most_probable_tag(rules: TagRules) -> None:
+    # a dog at 0.6 (three breeds) and a race car at 0.3: nothing reaches 0.9, so the most
+    # probable node — dog, the narrowest of dog / mammal / animal at 0.6 — is kept, with its
+    # hypernyms of the same mass
+    preds = [(GOLDEN_RETRIEVER, 0.3), (LABRADOR, 0.2), (RACER, 0.3), (BEAGLE, 0.1)]
+    tags = tags_for(preds, rules)
+    assert set(names(tags)) == {"dog", "mammal", "animal"}
+    assert all(t.confidence == pytest.approx(0.6) for t in tags)
+    # mammal and animal add up dog and cat: 0.9 makes them tags, no fallback needed
+    both = tags_for([(GOLDEN_RETRIEVER, 0.5), (TABBY, 0.45)], rules)
+    assert {"mammal", "animal"} <= set(names(both)) and "dog" not in names(both)
+
+
+def test_a_raised_threshold_is_never_the_fallback(rules: TagRules) -> None:
+    window_screen = "n04589890"
+    assert rules.class_threshold(window_screen) > rules.threshold
+    assert "window screen" not in names(tags_for([(window_screen, 0.8)], rules))
+
+
+def test_fallback_can_be_switched_off(rules: TagRules) -> None:
+    import dataclasses
+
+    off = dataclasses.replace(rules, fallback=False)
+    assert tags_for([(GOLDEN_RETRIEVER, 0.3), (TABBY, 0.3)], off) == []
 
 
 def write(tmp_path: Path, text: str) -> Path:
