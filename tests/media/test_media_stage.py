@@ -8,7 +8,6 @@ import pyvips
 
 from recognize.errors import MediaError
 from recognize.media import ExifReader, Geocoder, MediaOptions, hashes, process, write_thumbnails
-from recognize.media.sniff import SUPPORTED_EXTENSIONS
 from tests.conftest import shared
 
 OPTS = MediaOptions(analysis_size=1024, thumbnail_sizes=(256, 1024, 4096))
@@ -75,9 +74,3 @@ def test_write_thumbnails_directly(tmp_path):
     pixels = np.zeros((300, 200, 3), dtype=np.uint8)
     written = write_thumbnails(pixels, OPTS, {100: tmp_path / "a" / "x.jpg"})
     assert pyvips.Image.new_from_file(written[100]).height == 100
-
-
-def test_supported_extensions():
-    assert {"jpg", "heic", "avif", "webp", "png", "tiff", "cr3", "nef", "dng", "arw"} <= (
-        SUPPORTED_EXTENSIONS
-    )
