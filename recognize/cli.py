@@ -218,6 +218,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     settings = _settings(args)
     apply_thread_limits(settings)  # before numpy, pyvips and OpenVINO load
     from recognize.jobs.scan import scan
+    from recognize.store.progress import RateWindow
 
     store = _open_store(settings)
     started = time.monotonic()
@@ -233,6 +234,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         crawl_task = progress.add_task("crawling", total=None, rate=0.0)
         work_task = progress.add_task("indexing", total=None, rate=0.0, visible=False)
         state = {"done": 0, "t0": time.monotonic(), "seen": 0}
+        window = RateWindow()  # the bar's rate: the last five minutes, not the whole run
 
         def walked(seen: int) -> None:
             rate = seen / max(1e-6, time.monotonic() - started)
@@ -246,9 +248,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
             state["t0"] = time.monotonic()
 
         def photo(n: int) -> None:
+            now = time.monotonic()
+            if not state["done"]:
+                window.add(state["t0"], 0)  # the work started when the crawl ended
             state["done"] += n
-            rate = state["done"] / max(1e-6, time.monotonic() - state["t0"])
-            progress.update(work_task, advance=n, rate=rate)
+            window.add(now, n)
+            progress.update(work_task, advance=n, rate=window.rate(now))
 
         report = scan(settings, store, args.mount, on_crawled=crawled, on_photo=photo,
                       on_walk=walked)
