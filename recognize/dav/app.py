@@ -25,6 +25,8 @@ from recognize.dav.auth import Authenticator, digest_ha1s, make_controller
 from recognize.dav.context import Backend
 from recognize.dav.errors import ErrorBodies, forward_wsgidav_logs, refusal, report
 from recognize.dav.guard import Refused, check_body, guard
+from recognize.dav.nextcloud_files import preview_path
+from recognize.dav.nextcloud_search import NextcloudQueries
 from recognize.dav.nextcloud_tags import SystemTagsPost
 from recognize.dav.provider import RecognizeProvider
 from recognize.store import Store
@@ -104,7 +106,7 @@ class FiniteDepthResolver(RequestResolver):
 
 
 ALLOW = ("OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, DELETE, COPY, MOVE, MKCOL, LOCK, "
-         "UNLOCK")
+         "UNLOCK, REPORT, SEARCH")
 
 
 def options(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -130,8 +132,8 @@ def make_dav_app(settings: Settings, store: Store) -> Wsgi:
         "lock_storage": LockStorageShelve(str(folder / "locks.shelve")),
         "property_manager": ShelvePropertyManager(str(folder / "properties.shelve")),
         "hotfixes": {"emulate_win32_lastmod": True},
-        "middleware_stack": [ErrorBodies, Authenticator, SystemTagsPost, DirBrowser,
-                             FiniteDepthResolver],
+        "middleware_stack": [ErrorBodies, Authenticator, SystemTagsPost, NextcloudQueries,
+                             DirBrowser, FiniteDepthResolver],
         "dir_browser": {"enable": True, "directory_slash": False, "response_trailer": "recognize",
                         "davmount": False, "ms_sharepoint_support": False,
                         "libre_office_support": False},
@@ -145,10 +147,18 @@ def make_dav_app(settings: Settings, store: Store) -> Wsgi:
 
 
 def host_root(app: Wsgi, dav: Wsgi) -> Wsgi:
-    """Answer OPTIONS and PROPFIND at ``/`` of the host (Windows asks there first)."""
+    """Answer OPTIONS and PROPFIND at ``/`` of the host (Windows asks there first), and
+    Nextcloud's preview URLs (``/core/preview?fileId=…``; the Photos client asks them from
+    the web root) from the DAV tree's ``preview/<file id>``."""
 
     def root(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "") in ("", "/"):
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            preview = preview_path(path, environ.get("QUERY_STRING", ""))
+            if preview is not None:
+                environ["SCRIPT_NAME"], environ["PATH_INFO"] = MOUNT_PATH, preview
+                return dav(environ, start_response)
+        if path in ("", "/"):
             method = environ.get("REQUEST_METHOD")
             if method == "OPTIONS":
                 return options(environ, start_response)

@@ -38,9 +38,19 @@ def split_files_path(path: str) -> tuple[str, str]:
     return (parts[1] if len(parts) > 1 else ""), (parts[2] if len(parts) > 2 else "")
 
 
+def home_alias(ctx: UserContext, path: str) -> str:
+    """``/files/<user>/<mount>/…`` (Nextcloud's file URLs, :mod:`recognize.dav.nextcloud_files`)
+    → ``/files/<mount>/…``; a mount named like the user keeps its name."""
+    parts = path.strip("/").split("/", 2)
+    if len(parts) >= 2 and parts[0] == "files" and parts[1] == ctx.user \
+            and ctx.mount_by_name(ctx.user) is None:
+        return "/files/" + (parts[2] if len(parts) > 2 else "")
+    return path
+
+
 def file_path(ctx: UserContext, path: str) -> tuple[MountInfo, str, str]:
     """Map a DAV path to (mount, relative path, real file path) or refuse it."""
-    name, rel = split_files_path(path)
+    name, rel = split_files_path(home_alias(ctx, path))
     mount = ctx.mount_by_name(name)
     if mount is None or mount.remote:
         raise DAVError(HTTP_FORBIDDEN, "no such mount")
@@ -121,6 +131,16 @@ class MountFile(_Mounted, FileResource):
     def get_etag(self) -> str:
         st = self.file_stat
         return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+
+    def file_id(self) -> str:
+        """Under Nextcloud's ``files/<user>/``: the photo's id (as in every other folder),
+        looked up only when a client asks for ``oc:fileid`` there."""
+        if self.path != home_alias(self.ctx, self.path):
+            with self.ctx.reading() as session:
+                found = views.photo_by_path(session, self.mount.id, self.rel)
+            if found is not None:
+                return str(found)
+        return super().file_id()
 
     def begin_write(self, *, content_type: str | None = None) -> Any:
         self._writable()

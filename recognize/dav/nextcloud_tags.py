@@ -15,7 +15,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from wsgidav import util
 from wsgidav.dav_error import (
     HTTP_BAD_REQUEST,
     HTTP_CONFLICT,
@@ -28,16 +27,19 @@ from wsgidav.dav_error import (
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from recognize.dav.base import NS_OC, EmptyBody, Props, VirtualCollection, digest, forbid
+from recognize.dav.base import NS_OC, OC_ID, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
 from recognize.errors import BadName, Conflict
-from recognize.store import views
+from recognize.store import timeline, views
 from recognize.store.views import SystemTag
 
 OC_DISPLAYNAME = f"{{{NS_OC}}}display-name"
 OC_USERVISIBLE = f"{{{NS_OC}}}user-visible"
 OC_USERASSIGNABLE = f"{{{NS_OC}}}user-assignable"
 OC_CANASSIGN = f"{{{NS_OC}}}can-assign"
+NS_NC = "http://nextcloud.org/ns"
+NC_FILES_ASSIGNED = f"{{{NS_NC}}}files-assigned"
+NC_REFERENCE = f"{{{NS_NC}}}reference-fileid"
 TAG_PROPS = (OC_DISPLAYNAME, OC_USERVISIBLE, OC_USERASSIGNABLE, OC_CANASSIGN)
 DERIVED_KINDS = ("person",)  # kept in step with persons: not assignable by hand
 MAX_POST_BODY = 64 << 10
@@ -153,6 +155,65 @@ class SystemTagsRoot(VirtualCollection):
             if found else None
 
 
+class InUseTag(SystemTagNode):
+    """A tag of ``systemtags-assigned/<mime>/``: how many photos carry it, and one of them."""
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext,
+                 found: timeline.TagInUse) -> None:
+        super().__init__(path, environ, ctx, found.tag)
+        self.found = found
+
+    def extra_property_names(self, is_allprop: bool) -> list[str]:
+        return [*TAG_PROPS, NC_FILES_ASSIGNED, NC_REFERENCE]
+
+    def extra_property_value(self, name: str) -> Any:
+        if name == NC_FILES_ASSIGNED:
+            return str(self.found.files)
+        if name == NC_REFERENCE:
+            return str(self.found.reference)
+        return super().extra_property_value(name)
+
+    def handle_delete(self) -> bool:
+        raise forbid("tags are deleted in systemtags/<id>")
+
+    def set_property_value(self, name: str, value: Any, dry_run: bool = False) -> None:
+        raise forbid("tags are changed in systemtags/<id>")
+
+
+class AssignedRoot(VirtualCollection):
+    """``systemtags-assigned/[<type>[/<subtype>]/]``: the tags in use on the user's photos
+    (of that type: ``image``, ``image/jpeg``), as Nextcloud's SystemTagsInUseCollection."""
+
+    kind = "nc-assigned"
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext,
+                 mime: str = "") -> None:
+        super().__init__(path, environ, ctx)
+        self.mime = mime
+
+    def list_members(self) -> list[_DAVResource]:
+        with self.ctx.reading() as session:
+            found = timeline.tags_in_use(session, self.ctx.viewer, self.mime)
+        return [InUseTag(self.child_path(str(f.tag.id)), self.environ, self.ctx, f)
+                for f in found]
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        if _tag_id(name) is not None:
+            return super().get_member(name)
+        if "/" in self.mime or not re.fullmatch(r"[a-z0-9][a-z0-9.+-]{0,62}", name):
+            return None
+        mime = f"{self.mime}/{name}" if self.mime else name
+        return AssignedRoot(self.child_path(name), self.environ, self.ctx, mime)
+
+    def get_property_value(self, name: str) -> Any:
+        if name == OC_ID:  # Photos tells the tags from the folder by their oc:id
+            raise DAVError(HTTP_NOT_FOUND)
+        return super().get_property_value(name)
+
+    def get_etag(self) -> str:
+        return digest(self.kind, self.path, *(m.get_etag() for m in self.get_member_list()))
+
+
 class RelationsRoot(VirtualCollection):
     """``systemtags-relations/``: one object type, ``files``."""
 
@@ -251,10 +312,8 @@ class SystemTagsPost(BaseMiddleware):
         provider = environ.get("wsgidav.provider")
         if environ.get("REQUEST_METHOD") != "POST" or match is None or provider is None:
             return self.next_app(environ, start_response)
-        try:
-            location = create_tag(context(provider.backend, environ), environ, match[1])
-        except DAVError as exc:
-            return util.send_status_response(environ, start_response, exc)
+        # a refusal (DAVError) is answered by recognize.dav.errors.ErrorBodies, reason and all
+        location = create_tag(context(provider.backend, environ), environ, match[1])
         start_response("201 Created", [("Content-Location", location), ("Content-Length", "0"),
                                        ("Content-Type", "text/plain")])
         return [b""]

@@ -13,7 +13,8 @@ from recognize.dav.base import VirtualCollection, digest
 from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
 from recognize.dav.context import Backend, UserContext, context
 from recognize.dav.nextcloud_faces import RecognizeRoot
-from recognize.dav.nextcloud_tags import RelationsRoot, SystemTagsRoot
+from recognize.dav.nextcloud_files import PREVIEW_TOP, PreviewRoot
+from recognize.dav.nextcloud_tags import AssignedRoot, RelationsRoot, SystemTagsRoot
 from recognize.dav.people import FacesRoot, PeopleRoot, UnassignedFolder
 from recognize.dav.search import AVAILABLE as SEARCH_AVAILABLE
 from recognize.dav.search import SearchRoot
@@ -32,11 +33,14 @@ TOP = {
     "systemtags": SystemTagsRoot,
     "systemtags-relations": RelationsRoot,
     "recognize": RecognizeRoot,
+    "systemtags-assigned": AssignedRoot,
+    PREVIEW_TOP: PreviewRoot,
 }
 if SEARCH_AVAILABLE:
     TOP["search"] = SearchRoot
 # reachable by path, not listed in /dav/ (file managers would show them as clutter)
-UNLISTED = frozenset({"systemtags", "systemtags-relations", "recognize", "search"})
+UNLISTED = frozenset({"systemtags", "systemtags-relations", "systemtags-assigned", "recognize",
+                      "search", PREVIEW_TOP})
 
 
 class Root(VirtualCollection):
@@ -93,10 +97,14 @@ class RecognizeProvider(DAVProvider):
         if any(p in (".", "..") or "\0" in p for p in parts):
             raise DAVError(HTTP_BAD_REQUEST, "invalid path")
         if len(parts) >= 2 and parts[0] == "files" and ctx.known:
-            mount = ctx.mount_by_name(parts[1])
+            full = "/" + "/".join(parts)
+            inner = [p for p in files.home_alias(ctx, full).split("/") if p]
+            if len(inner) == 1:  # files/<user>/: Nextcloud's name of the user's files/
+                return files.FilesRoot(full, environ, ctx)
+            mount = ctx.mount_by_name(inner[1])
             if mount is None or mount.remote:
                 return None
-            return files.resolve(ctx, "/" + "/".join(parts), environ)
+            return files.resolve(ctx, full, environ)
         res: _DAVResource | None = Root("/", environ, ctx)
         for part in parts:
             if res is None or not res.is_collection:
