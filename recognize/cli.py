@@ -265,6 +265,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "failed": report.counters.failed,
         "mounts": [vars(c) for c in report.crawls],
         "persons": [vars(c) for c in report.clusters],
+        "duplicates": vars(report.duplicates) if report.duplicates else None,
     }
     if args.json:
         print(json.dumps(summary))
@@ -283,6 +284,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     for c in report.clusters:
         out.print(f"persons of {c.user}: {c.faces} faces in {c.persons} persons "
                   f"({c.created} new, {c.unassigned} faces unassigned)")
+    if report.duplicates:
+        d = report.duplicates
+        out.print(f"duplicates: {d.groups} groups ({d.grouped} photos) of {d.photos} hashed")
     return 0
 
 

@@ -232,6 +232,13 @@ class PersonsSettings(Section):
         return value
 
 
+class DuplicatesSettings(Section):
+    enabled: bool = True
+    max_distance: int = Field(72, ge=0, le=256)
+    mirrored: bool = True
+    debounce: int = Field(60, ge=0, le=86400)
+
+
 class TagsSettings(Section):
     enabled: bool = True
     model: Literal["efficientnet-lite0", "efficientnet-lite2"] = "efficientnet-lite0"
@@ -263,6 +270,7 @@ class Settings(BaseSettings):
     faces: FacesSettings = Field(default_factory=FacesSettings)
     persons: PersonsSettings = Field(default_factory=PersonsSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
+    duplicates: DuplicatesSettings = Field(default_factory=DuplicatesSettings)
     _source: Path | None = PrivateAttr(default=None)  # the file it was read from
 
     @property

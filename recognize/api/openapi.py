@@ -156,6 +156,8 @@ PATHS: dict[str, Any] = {
                           _json("SearchResult"),
                           params=[q("q", {"type": "string", "minLength": 1,
                                           "maxLength": 500}, required=True), *PAGING])},
+    "/duplicates": {"get": op("Groups of near-duplicate photos (found by the duplicates job)",
+                              _json("DuplicatePage"), params=[*PAGING])},
     "/jobs": {"get": op("Progress per mount and stage, recent job runs", _json("Jobs"))},
     "/config": {
         "get": op("Effective config, secrets redacted (admins only)", _json("Config")),

@@ -54,6 +54,8 @@ SCHEMAS: dict[str, Any] = {
         phash=nullable(STR), dhash=nullable(STR),
         tags={"type": "array", "items": ref("PhotoTag")}, score=NUM),
     "PhotoPage": page_of("Photo"),
+    "Duplicates": obj(["id", "photos"], id=ID, photos={"type": "array", "items": ref("Photo")}),
+    "DuplicatePage": page_of("Duplicates"),
     "Tag": obj(["id", "name", "kind", "editable", "photos"], id=ID, name=STR, kind=STR,
                synset=nullable(STR), parent=nullable(STR), editable=BOOL, photos=INT),
     "TagPage": page_of("Tag"),

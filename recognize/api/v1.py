@@ -1,4 +1,5 @@
-"""``/api/v1``: health, photos (filters: mount, dates, camera, place, tags, person), jobs."""
+"""``/api/v1``: health, photos (filters: mount, dates, camera, place, tags, person),
+duplicates, jobs."""
 
 from __future__ import annotations
 
@@ -119,6 +120,23 @@ def _check_filter_ids(session: Any, seen: Any, flt: photo_store.PhotoFilter) -> 
         tag_store.get_tag(session, seen.owner_ids, tag_id)
     if flt.person_id is not None and not views.persons(session, seen, flt.person_id):
         raise ApiError(404, f"no person {flt.person_id}", "not_found")
+
+
+@blueprint.get("/duplicates")
+def list_duplicates() -> Any:
+    """The groups of near-duplicates the duplicates job found among the user's photos."""
+    from recognize.store import duplicates as duplicate_store
+
+    _, store = ctx()
+    seen = viewer()
+    offset, limit = paging()
+    with store.reading() as session:
+        groups = duplicate_store.groups(session, seen.user_id, seen.mount_ids)
+        shown = groups[offset:offset + limit]
+        photos = photo_store.get_many(session, [i for g in shown for i in g])
+        items = [{"id": g[0], "photos": [photo_json(photos[i]) for i in g if i in photos]}
+                 for g in shown]
+    return page(len(groups), offset, limit, items)
 
 
 def int_list_item(name: str, raw: str) -> int:

@@ -1,4 +1,5 @@
-"""Faces -> persons: clustering, incremental assignment, stable ids, constraints.
+"""Faces -> persons: clustering, incremental assignment, stable ids, constraints; and
+photos -> groups of near-duplicates (``duplicates``).
 
 Pure (arrays and ids in, dataclasses out); see ``update.update_persons`` for the whole flow
 and ``rule`` for the same-person test every step uses. The evaluation code (metrics,

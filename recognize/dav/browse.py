@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 from wsgidav.dav_provider import _DAVResource
 
-from recognize.dav import duplicates, names
+from recognize.dav import names
 from recognize.dav.base import PhotoFolder, VirtualCollection
+from recognize.store import duplicates as duplicate_store
 from recognize.store import views
 from recognize.store.views import Group, PhotoRow, Stat
 
@@ -106,17 +107,8 @@ class DuplicatesRoot(VirtualCollection):
     kind = "duplicates"
 
     def _groups(self, session: Session) -> list[list[int]]:
-        backend = self.ctx.backend
-        key = ("duplicates", tuple(self.ctx.mount_ids),
-               views.hash_signature(session, self.ctx.mount_ids))
-        with backend.lock:
-            found = backend.cache.get(key)
-        if found is None:
-            found = duplicates.groups(views.hashes(session, self.ctx.mount_ids))
-            with backend.lock:
-                backend.cache = {k: v for k, v in backend.cache.items() if k[:2] != key[:2]}
-                backend.cache[key] = found
-        return found
+        """The groups the duplicates job stored for this user (see jobs/duplicates.py)."""
+        return duplicate_store.groups(session, self.ctx.user_id or 0, self.ctx.mount_ids)
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:

@@ -102,6 +102,7 @@ class Cascade:
         # faces saved before a stop or a crash may not have been clustered yet
         with self.store.reading() as session:
             self._schedule_clustering(set(accounts.person_owner_names(session)))
+        self._schedule_duplicates(None)  # photos hashed before a stop may not be grouped yet
         self._start_watcher(refs)
         log.info("cascade started for %d mount(s) as %s", len(self.settings.mounts),
                  self.worker.name)
@@ -289,6 +290,7 @@ class Cascade:
                 raise
             return None
         self.schedule_clustering()
+        self.schedule_duplicates()
         return counters
 
     def schedule_clustering(self) -> None:
@@ -310,6 +312,35 @@ class Cascade:
             if self.scheduler.get_job(job_id) is None:
                 self.scheduler.add_job(self.cluster_user, "date", run_date=when, args=[user],
                                        id=job_id)
+
+    def schedule_duplicates(self) -> None:
+        """After photos were hashed, regroup their owners' near-duplicates once things are
+        quiet (debounced like clustering: later photos join the pending run)."""
+        if self.stopping.is_set():
+            return
+        changed, self.worker.hashes_changed = self.worker.hashes_changed, set()
+        if changed:
+            self._schedule_duplicates(changed)
+
+    def _schedule_duplicates(self, mounts: set[int] | None) -> None:
+        job = self.scheduler.get_job("duplicates")
+        if job is not None:  # a pending run: it takes these mounts too
+            pending = job.args[0]
+            job.modify(args=[None if pending is None or mounts is None else pending | mounts])
+            return
+        when = datetime.now(UTC) + timedelta(seconds=self.settings.duplicates.debounce)
+        self.scheduler.add_job(self.find_duplicates, "date", run_date=when, args=[mounts],
+                               id="duplicates")
+
+    def find_duplicates(self, mounts: set[int] | None) -> None:
+        from recognize.jobs.duplicates import find_duplicates
+
+        def run() -> str:
+            s = find_duplicates(self.settings, self.store,
+                                None if mounts is None else sorted(mounts))
+            return f"{s.groups} groups ({s.grouped} photos) of {s.photos} hashed, {s.users} users"
+
+        self.recorded("duplicates", run)
 
     def cluster_user(self, user: str) -> None:
         from recognize.jobs.persons import cluster_user

@@ -46,6 +46,7 @@ class ScanReport:
     crawls: list[CrawlResult] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
     clusters: list[Any] = field(default_factory=list)  # ClusterSummary per user updated
+    duplicates: Any = None  # DuplicateSummary when photos were hashed
 
 
 def scan(
@@ -93,10 +94,19 @@ def scan(
                                for _ in range(threads)]:
                     future.result()
         report.clusters = cluster_owners(settings, store, worker)
+        report.duplicates = group_duplicates(settings, store, worker)
     finally:
         if own_worker:
             worker.close()
     return report
+
+
+def group_duplicates(settings: Settings, store: Store, worker: Worker) -> Any:
+    """Regroup the near-duplicates of the users whose mounts got newly hashed photos."""
+    from recognize.jobs.duplicates import find_duplicates
+
+    changed, worker.hashes_changed = worker.hashes_changed, set()
+    return find_duplicates(settings, store, sorted(changed)) if changed else None
 
 
 def cluster_owners(settings: Settings, store: Store, worker: Worker) -> list[Any]:

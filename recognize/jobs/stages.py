@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from recognize.media import MediaResult, camera_name
 from recognize.store import photos as photo_store
 
-MEDIA_VERSION = "media@1"
+MEDIA_VERSION = "media@2"  # 2: near_code (duplicates)
 PLACE_KINDS = {"country": "place", "city": "place"}  # the media layer's prefixes → tag kind
 
 
@@ -49,6 +49,7 @@ def media_columns(result: MediaResult) -> dict[str, Any]:
     columns = {k: getattr(meta, k) for k in vars(meta) if not k.startswith("gps_utc")}
     columns["camera"] = camera_name(meta.make, meta.model)
     columns["phash"], columns["dhash"] = result.phash, result.dhash
+    columns["near_code"] = result.near_code
     if result.place:
         columns.update(
             country_code=result.place.country_code,

@@ -94,6 +94,7 @@ class Worker:
         self._local = threading.local()
         self._sources: dict[str, Source] = {}
         self.faces_changed: set[int] = set()  # mounts whose faces changed: persons to update
+        self.hashes_changed: set[int] = set()  # mounts with newly hashed photos: duplicates
 
     def close(self) -> None:
         self.exif.close()
@@ -227,6 +228,8 @@ class Worker:
                 done = [n for n in work.stages if n in work.outputs]
                 if "faces" in done:
                     self.faces_changed.add(work.mount_id)
+                if "media" in done:
+                    self.hashes_changed.add(work.mount_id)
                 for name in done:
                     stage = self.by_name[name]
                     stage.save(session, work, work.outputs[name])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from recognize.media.decode import check_pixels, decode, decode_only
 from recognize.media.exif import ExifReader
 from recognize.media.geocode import Geocoder
-from recognize.media.hashing import hashes
+from recognize.media.hashing import hashes, near_code
 from recognize.media.sniff import RAW_EXTENSIONS, SUPPORTED_EXTENSIONS, sniff
 from recognize.media.stage import process
 from recognize.media.tags import camera_name, descriptive_tags, exposure_value, lens_class
@@ -32,6 +32,7 @@ __all__ = [
     "exposure_value",
     "hashes",
     "lens_class",
+    "near_code",
     "process",
     "sniff",
     "write_thumbnails",

@@ -12,7 +12,7 @@ from recognize.log import get_logger
 from recognize.media.decode import decode
 from recognize.media.exif import ExifReader
 from recognize.media.geocode import Geocoder
-from recognize.media.hashing import hashes
+from recognize.media.hashing import all_hashes
 from recognize.media.tags import descriptive_tags
 from recognize.media.thumbnails import write_thumbnails
 from recognize.media.types import MediaOptions, MediaResult, Metadata
@@ -74,7 +74,7 @@ def _process(
         _describe(result, opts, geocoder)
         return result
     result = MediaResult(metadata=meta, pixels=pixels)
-    result.phash, result.dhash = hashes(pixels)
+    result.phash, result.dhash, result.near_code = all_hashes(pixels)
     if thumb_dest:
         result.thumbnails = write_thumbnails(pixels, opts, thumb_dest)
     _describe(result, opts, geocoder)

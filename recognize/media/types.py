@@ -66,6 +66,7 @@ class MediaResult:
     pixels: np.ndarray | None = None  # HxWx3 uint8 RGB at analysis size, auto-oriented
     phash: str | None = None  # 16 hex digits (64-bit imagehash)
     dhash: str | None = None
+    near_code: str | None = None  # 128 hex digits: what duplicates are found by
     place: Place | None = None
     descriptive_tags: list[str] = field(default_factory=list)  # e.g. "camera:Canon EOS 6D"
     thumbnails: dict[int, str] = field(default_factory=dict)  # size -> path written

@@ -112,6 +112,7 @@ class Photo(Base):
     city: Mapped[str | None] = mapped_column(String(128))
     phash: Mapped[str | None] = mapped_column(String(16))
     dhash: Mapped[str | None] = mapped_column(String(16))
+    near_code: Mapped[str | None] = mapped_column(String(128))  # media.hashing.near_code
 
     mount: Mapped[Mount] = relationship(lazy="joined")
 
@@ -237,6 +238,16 @@ class PhotoTag(Base):
     )
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     source: Mapped[str] = mapped_column(String(64))
+
+
+class DuplicateMember(Base):
+    """One photo of a group of near-duplicates among one user's mounts (written by the
+    duplicates job; a group is named by its smallest photo id)."""
+
+    __tablename__ = "duplicate_members"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
 
 
 class Lease(Base):

@@ -402,26 +402,6 @@ def photos_stat(session: Session, where: Sequence[Any]) -> Stat:
     return _stat(session.execute(select(*_stat_cols()).where(*where)).one())
 
 
-# --- duplicates ----------------------------------------------------------------------------------
-def hashes(session: Session, mount_ids: Sequence[int]) -> list[tuple[int, str | None, str | None]]:
-    rows = session.execute(
-        select(Photo.id, Photo.phash, Photo.dhash)
-        .where(_own(mount_ids), or_(Photo.dhash.is_not(None), Photo.phash.is_not(None)))
-        .order_by(Photo.id)
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-def hash_signature(session: Session, mount_ids: Sequence[int]) -> tuple[int, ...]:
-    """Changes whenever the set of hashed photos changes (cache key for duplicate groups)."""
-    row = session.execute(
-        select(func.count(Photo.id), func.coalesce(func.sum(Photo.id), 0),
-               func.coalesce(func.max(Photo.indexed_at), None))
-        .where(_own(mount_ids), or_(Photo.dhash.is_not(None), Photo.phash.is_not(None)))
-    ).one()
-    return (int(row[0]), int(row[1]), hash(str(row[2])))
-
-
 def photos_by_id(session: Session, ids: Sequence[int], names: Sequence[str] | None = None
                  ) -> list[PhotoRow]:
     return _rows(session, _named(select(*_PHOTO_COLS).where(Photo.id.in_(list(ids))), names))

@@ -1,7 +1,8 @@
 """A small real library for the DAV tests: real JPEG files, crawled into a real store.
 
 Media columns (date, place, perceptual hashes) are written with the store's own
-``save_media`` as the media stage would; persons, faces and tags with ``store.views``.
+``save_media`` as the media stage would (and the duplicates job groups them); persons,
+faces and tags with ``store.views``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import imagehash
+import numpy as np
 import tomli_w
 from PIL import Image
 
 from recognize.jobs.crawl import crawl
+from recognize.jobs.duplicates import find_duplicates
 from recognize.jobs.sources import LocalSource
+from recognize.media.hashing import all_hashes
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
 from recognize.store import Store, accounts, views
 from recognize.store import persons as person_store
@@ -45,14 +48,19 @@ COLOURS = {"sunrise.jpg": (250, 170, 60), "lake.jpg": (40, 110, 190),
 
 
 def write_demo_photos(folder: Path) -> None:
-    """A few real photos-like JPEG/PNG files (gradients with noise and a shape each)."""
+    """A few real photos-like JPEG/PNG files (gradients, waves, noise and a shape each)."""
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)
     for i, (name, colour) in enumerate(COLOURS.items()):
         gradient = np.linspace(0.5, 1.3, 480)[:, None, None] * np.linspace(1.2, 0.6, 640)[None, :, None]
-        pixels = np.array(colour)[None, None, :] * gradient + rng.normal(0, 6, (480, 640, 3))
+        # a layout of its own (waves of another count and direction): photos that differ
+        # only in colour would be near-duplicates, as their structure is the same
+        y, x = np.mgrid[0:480, 0:640]
+        waves = 1 + 0.35 * np.sin(2 * np.pi * ((i + 1) * x / 640 + (i % 3) * y / 480))
+        pixels = (np.array(colour)[None, None, :] * gradient * waves[:, :, None]
+                  + rng.normal(0, 6, (480, 640, 3)))
         pixels[100 + 40 * i: 220 + 40 * i, 80 * i: 80 * i + 160] = 255 - np.array(colour)
         Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(folder / name, quality=90)
 
@@ -146,11 +154,13 @@ def build(folder: Path, password_hash: str) -> Library:
         lib.tags["holiday"] = views.create_user_tag(session, alice, "holiday")
         lib.tags["bob:secret"] = views.create_user_tag(session, bob, "secret")
         views.tag_photo(session, p["bobs/night.jpg"], lib.tags["bob:secret"])
+    find_duplicates(settings, store)  # as the cascade does after the media stage
     return lib
 
 
 def _media(session: object, photo_id: int, path: Path) -> None:
     image = Image.open(path)
+    phash, dhash, code = all_hashes(np.asarray(image.convert("RGB")))
     place = PLACES.get(path.name)
     taken = DATES.get(path.name)
     photo_store.save_media(session, photo_id, {  # type: ignore[arg-type]
@@ -158,7 +168,7 @@ def _media(session: object, photo_id: int, path: Path) -> None:
         "width": image.width, "height": image.height,
         "taken_at": datetime.fromisoformat(taken) if taken else None,
         "country": place[0] if place else None, "city": place[1] if place else None,
-        "phash": str(imagehash.phash(image)), "dhash": str(imagehash.dhash(image)),
+        "phash": phash, "dhash": dhash, "near_code": code,
     }, None)
 
 
