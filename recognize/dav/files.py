@@ -132,15 +132,29 @@ class MountFile(_Mounted, FileResource):
         st = self.file_stat
         return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
 
+    def _as_photo(self) -> Any:
+        """Under Nextcloud's ``files/<user>/``: the photo this file is (None elsewhere)."""
+        if self.path == home_alias(self.ctx, self.path):
+            return None
+        from recognize.dav.nextcloud_files import photo_at
+
+        return photo_at(self.environ, self.ctx, self.mount.id, self.rel)
+
     def file_id(self) -> str:
-        """Under Nextcloud's ``files/<user>/``: the photo's id (as in every other folder),
-        looked up only when a client asks for ``oc:fileid`` there."""
-        if self.path != home_alias(self.ctx, self.path):
-            with self.ctx.reading() as session:
-                found = views.photo_by_path(session, self.mount.id, self.rel)
-            if found is not None:
-                return str(found)
-        return super().file_id()
+        """Under ``files/<user>/``: the photo's id (as in every other folder), looked up only
+        when a client asks for ``oc:fileid`` there."""
+        photo = self._as_photo()
+        return photo.file_id() if photo is not None else super().file_id()
+
+    def extra_property_value(self, name: str) -> Any:
+        """Under ``files/<user>/``: Photos' metadata (``nc:metadata-photos-*`` …) too."""
+        from recognize.dav.nextcloud_files import PHOTO_PROPS
+
+        if name in PHOTO_PROPS:
+            photo = self._as_photo()
+            if photo is not None:
+                return photo.extra_property_value(name)
+        return super().extra_property_value(name)
 
     def begin_write(self, *, content_type: str | None = None) -> Any:
         self._writable()

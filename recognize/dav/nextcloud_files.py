@@ -131,6 +131,23 @@ class NcPhoto(PhotoFile):
         return None
 
 
+PHOTO_PROPS = frozenset({NC_DATE, NC_SIZE, NC_GPS, NC_PLACE, NC_PREVIEW, NC_REALPATH,
+                         OC_FAVORITE})
+
+
+def photo_at(environ: dict[str, Any], ctx: Any, mount_id: int, rel: str) -> NcPhoto | None:
+    """The photo at ``rel`` of a mount as an :class:`NcPhoto` (for the properties Photos asks
+    of ``files/<user>/…``), looked up once per request; None if it is no photo."""
+    cache = environ.setdefault("recognize.dav.nc-photo", {})
+    if (mount_id, rel) not in cache:
+        with ctx.reading() as session:
+            found = views.photo_by_path(session, mount_id, rel)
+            rows = views.photos_by_id(session, [found]) if found is not None else []
+        members = ResultsFolder(environ, ctx, rows).get_member_list()
+        cache[mount_id, rel] = members[0] if members else None
+    return cache[mount_id, rel]
+
+
 class PreviewRoot(VirtualCollection):
     """``/dav/preview/<file id>``: not listed; each member is one of the user's photos."""
 

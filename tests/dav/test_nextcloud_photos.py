@@ -37,6 +37,15 @@ PHOTOS_PROPS = [*DEFAULT_PROPS, "nc:metadata-photos-size", "nc:metadata-files-li
                 "nc:metadata-blurhash", "nc:metadata-photos-original_date_time",
                 "nc:metadata-photos-gps"]
 DAV_PROPS = "\n".join(f"<{p} />" for p in PHOTOS_PROPS)
+PROPFIND = f"""<?xml version="1.0"?>
+			<d:propfind xmlns:d="DAV:"
+				xmlns:oc="http://owncloud.org/ns"
+				xmlns:nc="http://nextcloud.org/ns"
+				xmlns:ocs="http://open-collaboration-services.org/ns">
+				<d:prop>
+					{DAV_PROPS}
+				</d:prop>
+			</d:propfind>"""
 WEBDAV = {"Accept": "text/plain,application/xml", "Depth": "1"} | API_KEY
 IMAGE_MIMES = ["image/png", "image/jpeg", "image/heic", "image/webp", "image/gif", "image/x-xbitmap",
                "image/bmp", "image/svg+xml"]
@@ -165,6 +174,14 @@ def test_realpath_urls_and_previews_resolve_for_every_user_and_mount(
                              'xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/>'
                              "</d:prop></d:propfind>", {"Depth": "0"} | API_KEY))
         assert ok(stat[f"/dav/files/{user}/{mount}/{name}"], f"{OC}fileid") == str(photo)
+        # fileFetcher.ts: stat with Photos' properties (getPropFind()) at that URL
+        fetched = responses(dav("PROPFIND", f"/dav/files/{user}/{mount}/{name}", PROPFIND,
+                                {"Depth": "0"} | API_KEY))[f"/dav/files/{user}/{mount}/{name}"]
+        when = datetime.fromisoformat(DATES[name]).replace(tzinfo=UTC)
+        assert ok(fetched, f"{NC}metadata-photos-original_date_time") == str(int(when.timestamp()))
+        assert ok(fetched, f"{OC}fileid") == str(photo)
+        assert ok(fetched, f"{NC}has-preview") == "true"
+        assert fetched[f"{NC}metadata-photos-size"][0] == "200"
         # previews: the web root's URLs by file id (no thumbnails cached: the original)
         for url in (f"/core/preview?fileId={photo}&x=-1&y=256&a=1",
                     f"/index.php/core/preview?fileId={photo}&c=abc&x=250&y=250&forceIcon=0&a=0",
@@ -255,9 +272,8 @@ def test_timeline_search_by_date_with_metadata_paged(library: Library, server: S
     alice, bob = Client(server), Client(server, "bob")
     everything = search(alice, photo_search("alice", ["/photos"]))
     names = [h.removeprefix("/dav/files/alice/photos/") for h in everything]
-    dated = sorted({n.rsplit("/", 1)[-1] for n in names} & set(DATES), key=DATES.__getitem__,
-                   reverse=True)
-    assert [n for n in names if n in DATES] == dated  # newest first (EXIF date)
+    dates = [DATES[n] for n in names if n in DATES]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 5  # newest first (EXIF date)
     assert set(names) == {"forest.jpg", "lake.jpg", "night.jpg", "no_exif.png", "sunrise.jpg",
                           "sunrise_small.jpg", "a/IMG_1.jpg", "b/IMG_1.jpg"}
     night = everything["/dav/files/alice/photos/night.jpg"]
