@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from defusedxml import ElementTree
@@ -332,3 +333,62 @@ def test_recognize_api_key_is_accepted_and_not_needed(library: Library, server: 
     assert Client(server, None)("PROPFIND", faces_home(), FACES_PROPFIND,
                                 LIST | API_KEY).status == 401
     assert json.loads(ok(responses(with_key)[faces_home() + "Ann/"], f"{NC}face-preview-image"))
+
+
+def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path,
+                                                                  password_hash: str) -> None:
+    """SEARCH and REPORT with Photos' properties: no query per photo (counted in-process)."""
+    import base64
+
+    from sqlalchemy import event
+    from werkzeug.test import Client as Client_
+
+    from recognize import config as config_mod
+    from recognize.dav import make_dav_app
+    from recognize.jobs.crawl import crawl
+    from recognize.jobs.sources import LocalSource
+    from recognize.media.sniff import SUPPORTED_EXTENSIONS
+    from recognize.store import accounts, views
+    from recognize.store import photos as photo_store
+    from tests.dav.library import PASSWORD, _media, build, write_demo_photos
+
+    lib = build(tmp_path, password_hash)
+    app = Client_(make_dav_app(config_mod.load(lib.config), lib.store))
+    counted: list[str] = []
+    for engine in {lib.store.engine, lib.store._reader}:
+        event.listen(engine, "before_cursor_execute",
+                     lambda *args: counted.append(str(args[2]).strip()))
+    auth = {"Authorization": "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()}
+
+    def cost(method: str, path: str, body: str) -> tuple[int, int]:
+        counted.clear()
+        reply = app.open(path, "http://localhost/dav", method=method, data=body,
+                         headers=WEBDAV | auth, environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+        assert reply.status_code == 207, reply.get_data(as_text=True)
+        queries = [q for q in counted if q.upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+        return len(queries), reply.get_data().count(b"<ns0:response>")
+
+    def tag_all() -> None:  # with the media columns the media stage writes (mime, date)
+        with lib.store.session() as session:
+            for path, known in photo_store.known_files(session, refs["photos"].id).items():
+                if path.startswith("more/"):
+                    _media(session, known.id, tmp_path / "photos" / path)
+                views.tag_photo(session, known.id, lib.tags["holiday"])
+
+    settings = config_mod.load(lib.config)
+    with lib.store.session() as session:
+        refs = accounts.sync(session, [(u.name, u.admin) for u in settings.users],
+                             [(m.name, m.path, m.owners) for m in settings.mounts])
+    tag_all()
+    timeline_body = photo_search("alice", ["/photos"])
+    tag_body = tagged_images(lib.tags["holiday"])
+    cost("SEARCH", "/", timeline_body)  # users and mounts are cached for a few seconds
+    before = (cost("SEARCH", "/", timeline_body), cost("REPORT", "/files/alice", tag_body))
+    write_demo_photos(tmp_path / "photos" / "more")
+    crawl(lib.store, refs["photos"], ["media"],
+          LocalSource(Path(refs["photos"].location), SUPPORTED_EXTENSIONS))
+    tag_all()
+    after = (cost("SEARCH", "/", timeline_body), cost("REPORT", "/files/alice", tag_body))
+    assert after[0][1] == before[0][1] + 5 and after[1][1] == before[1][1] + 5, (before, after)
+    assert after[0][0] == before[0][0] and after[1][0] == before[1][0], (before, after)
+    assert max(after[0][0], after[1][0]) <= 6, counted
