@@ -9,6 +9,7 @@ from PIL import Image
 
 from recognize.config import FacesSettings
 from recognize.inference.blazeface import INPUT_SIZE, BlazeFace
+from recognize.inference.faces_colour import could_be_skin
 from recognize.inference.faces_tiles import Tile, plan_levels, render_tiles
 from recognize.inference.faces_types import DetectedFace
 
@@ -74,8 +75,9 @@ class FaceDetector:
 
     @property
     def version(self) -> str:
-        # pyramid@2: a padded pass finds faces that fill the photo (close-ups)
-        return f"{self.model.version}+pyramid@2"
+        # pyramid@2: a padded pass finds faces that fill the photo (close-ups); skin@1: no
+        # face is bluer than grey (faces_colour)
+        return f"{self.model.version}+pyramid@2+skin@1"
 
     def detect(self, image: np.ndarray) -> list[DetectedFace]:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -94,7 +96,7 @@ class FaceDetector:
             row_scores.append(q)
         merged, merged_scores = weighted_nms(np.concatenate(rows), np.concatenate(row_scores), s.nms_iou)
         faces = [self._face(r, q) for r, q in zip(merged, merged_scores, strict=True)]
-        faces = [f for f in faces if min(f.w, f.h) >= min_face]
+        faces = [f for f in faces if min(f.w, f.h) >= min_face and could_be_skin(image, f)]
         return faces[: s.max_faces]
 
     def _tile_candidates(

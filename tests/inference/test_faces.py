@@ -76,9 +76,8 @@ def test_no_faces_in_photos_without_people(analyzer: FaceAnalyzer) -> None:
         found = analyzer.detector.detect(decode(shared("faces") / row["file"]))
         if found:
             false[row["file"]] = [round(f.score, 2) for f in found]
-    # measured: one flower photo yields one face at 0.73; allow one photo, never more
-    assert len(false) <= 1, false
-    assert sum(len(v) for v in false.values()) <= 1, false
+    # the blue flower BlazeFace scores 0.73 is refused by its colour (faces_colour)
+    assert not false, false
 
 
 def test_detections_are_consistent(analyzer: FaceAnalyzer) -> None:
