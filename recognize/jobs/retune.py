@@ -67,6 +67,8 @@ def problems_of(settings: Settings, patch: Any) -> tuple[dict[str, BaseModel], l
             out[section] = type(current).model_validate({**current.model_dump(), **values})
         except ValidationError as exc:
             for err in exc.errors():
+                if err["type"] == "extra_forbidden":
+                    continue  # reported above, with what replaced it if it is an old key
                 where = ".".join(str(p) for p in (section, *err["loc"]))
                 problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     if out:  # the files the valid sections name, read as start-up reads them

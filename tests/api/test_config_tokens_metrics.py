@@ -125,3 +125,13 @@ def test_metrics(client) -> None:
     for line in text.splitlines():  # every sample line: name{labels} number
         if not line.startswith("#"):
             float(line.rsplit(" ", 1)[1])
+
+
+def test_patch_with_an_old_key_says_what_replaced_it(admin_app) -> None:
+    _, _, _, app = admin_app
+    bad = app.patch("/api/v1/config", headers=ALICE,
+                    json={"persons": {"min_detector_score": 0.6}})
+    assert bad.status_code == 422
+    assert bad.json["error"]["details"] == [
+        "persons.min_detector_score: renamed: use faces.min_score (faces below it are not kept, "
+        "so never clustered)"]
