@@ -18,8 +18,8 @@ from recognize.api.common import (
     user_mounts,
     viewer,
 )
+from recognize.store import tag_removals, views
 from recognize.store import tags as tag_store
-from recognize.store import views
 
 blueprint = Blueprint("tags", __name__)
 KINDS = ("classifier", "user", "place", "date", "camera", "person", "lens", "light", "time")
@@ -130,6 +130,7 @@ def add_photo_tag(photo_id: int) -> Any:
             raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
                            "forbidden")
         tag_store.put_tag(session, photo_id, tag_id, source, confidence)
+        tag_removals.tagged_again(session, uid, photo_id, tag_id)
     with store.reading() as session:
         return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)}), 201
 
@@ -156,6 +157,6 @@ def remove_photo_tag(photo_id: int, tag_id: int) -> Any:
         if tag.kind not in tag_store.ASSIGNABLE_KINDS:
             raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
                            "forbidden")
-        if not tag_store.take_tag(session, photo_id, tag_id):
+        if not tag_removals.untag(session, viewer().user_id, photo_id, tag_id):
             raise ApiError(404, f"photo {photo_id} has no tag {tag_id}", "not_found")
     return "", 204

@@ -30,7 +30,7 @@ from wsgidav.mw.base_mw import BaseMiddleware
 from recognize.dav.base import NS_OC, OC_ID, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
 from recognize.errors import BadName, Conflict
-from recognize.store import timeline, views
+from recognize.store import tag_removals, timeline, views
 from recognize.store.views import SystemTag
 
 OC_DISPLAYNAME = f"{{{NS_OC}}}display-name"
@@ -272,6 +272,7 @@ class FileTags(VirtualCollection):
     def assign(self, tag_id: int) -> None:
         with self.ctx.session() as session:
             views.tag_photo(session, self.photo_id, tag_id)
+            tag_removals.tagged_again(session, self.ctx.user_id or 0, self.photo_id, tag_id)
 
 
 class Mapping(SystemTagNode):
@@ -296,7 +297,8 @@ class Mapping(SystemTagNode):
         if not assignable(self.tag):
             raise forbid(f"no permission to unassign tag {self.tag.id}")
         with self.ctx.session() as session:
-            views.untag_photo(session, self.parent.photo_id, self.tag.id)
+            tag_removals.untag(session, self.ctx.user_id or 0, self.parent.photo_id,
+                               self.tag.id)
         return True
 
     def set_property_value(self, name: str, value: Any, dry_run: bool = False) -> None:

@@ -24,7 +24,7 @@ from recognize.dav.base import (
     forbid,
 )
 from recognize.errors import BadName, Conflict
-from recognize.store import views
+from recognize.store import tag_removals, views
 from recognize.store.views import Group, PhotoRow, Stat
 
 
@@ -114,10 +114,11 @@ class TagFolder(PhotoFolder):
     def tag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
             views.tag_photo(session, photo_id, self.tag_id)
+            tag_removals.tagged_again(session, self.ctx.user_id or 0, photo_id, self.tag_id)
 
     def untag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
-            views.untag_photo(session, photo_id, self.tag_id)
+            tag_removals.untag(session, self.ctx.user_id or 0, photo_id, self.tag_id)
 
     def create_empty_resource(self, name: str) -> _DAVResource:
         return PendingUpload(self.child_path(name), self.environ, self, name)

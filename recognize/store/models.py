@@ -250,6 +250,17 @@ class DuplicateMember(Base):
     group_id: Mapped[int] = mapped_column(Integer)
 
 
+class TagRemoval(Base):
+    """A user's word that a tag recognize set is wrong for a photo (a tombstone): the tags
+    stage never puts it back. Kept until the user tags the photo with it again."""
+
+    __tablename__ = "tag_removals"
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Lease(Base):
     """A named lock with an expiry, so one node crawls a mount / clusters a user at a time."""
 

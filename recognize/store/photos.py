@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from recognize.store import tag_removals
 from recognize.store.models import Photo, PhotoStage, PhotoTag, QueueItem, Tag, utcnow
 
 
@@ -161,11 +162,12 @@ def set_tags(
     """Replace the photo's tags from ``source`` with ``(name, kind, confidence)`` triples.
 
     ``synsets`` maps a tag name to its WordNet id and its parent tag's name (classifier tags).
+    A tag a user took off the photo (``tag_removals``) is not set again.
     """
     session.execute(
         delete(PhotoTag).where(PhotoTag.photo_id == photo_id, PhotoTag.source == source)
     )
-    seen: set[int] = set()
+    seen: set[int] = tag_removals.removed(session, photo_id)  # taken off by a user: stay off
     for name, kind, confidence in tags:
         synset, parent = (synsets or {}).get(name, (None, None))
         tag_id = tag_id_for(session, name, kind, synset=synset, parent=parent)

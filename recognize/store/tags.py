@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Subquery, delete, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from recognize.errors import NotFound
@@ -78,12 +78,6 @@ def get_tag(session: Session, owner_ids: Sequence[int], tag_id: int) -> Tag:
 def put_tag(session: Session, photo_id: int, tag_id: int, source: str, confidence: float) -> None:
     session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=confidence,
                            source=source))
-
-
-def take_tag(session: Session, photo_id: int, tag_id: int) -> bool:
-    done = session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
-                                                  PhotoTag.tag_id == tag_id))
-    return bool(getattr(done, "rowcount", 1))
 
 
 def photo_tags(session: Session, photo_id: int, owner_ids: Sequence[int]

@@ -318,11 +318,6 @@ def tag_photo(session: Session, photo_id: int, tag_id: int, source: str = "user"
     session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=1.0, source=source))
 
 
-def untag_photo(session: Session, photo_id: int, tag_id: int) -> None:
-    session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
-                                           PhotoTag.tag_id == tag_id))
-
-
 def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
             ) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {p: [] for p in photo_ids}

@@ -1,0 +1,79 @@
+"""A classifier tag the user took off a photo stays off when the photo is classified again."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from recognize import config as config_mod
+from recognize.demo import write_demo_photos
+from recognize.jobs.scan import open_store, scan
+from recognize.store import photos as photo_store
+from recognize.store import tag_removals
+from tests.conftest import TEST_PASSWORD, write_config
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"alice:{TEST_PASSWORD}".encode()).decode()}
+
+
+@pytest.fixture
+def indexed(tmp_path, password_hash: str):
+    write_demo_photos(tmp_path / "photos")
+    path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash,
+                        faces={"enabled": False}, tags={"enabled": False})
+    settings = config_mod.load(path)
+    store = open_store(settings)
+    scan(settings, store)
+    with store.reading() as session:
+        photo = photo_store.list_photos(session, photo_store.PhotoFilter(
+            mount_ids=[1]), offset=0, limit=1)[1][0].id
+    return settings, store, photo
+
+
+def classify(store, photo: int) -> set[str]:
+    """What the tags stage saves for a photo (recognize/jobs/recognition.py's save)."""
+    with store.session() as session:
+        photo_store.set_tags(session, photo, [("dog", "classifier", 0.9),
+                                              ("animal", "classifier", 0.95)],
+                             source="classifier", synsets={"dog": ("n02084071", "animal")})
+    with store.reading() as session:
+        return {name for name, kind, _ in photo_store.tags_of(session, [photo], [])[photo]
+                if kind == "classifier"}
+
+
+def tag_id(store, name: str) -> int:
+    with store.reading() as session:
+        return photo_store.tag_id_for(session, name, "classifier")
+
+
+def test_removed_classifier_tag_never_comes_back(indexed) -> None:
+    from recognize.api import create_app
+
+    settings, store, photo = indexed
+    assert classify(store, photo) == {"dog", "animal"}
+    client = create_app(settings, store).test_client()
+    dog = tag_id(store, "dog")
+    assert client.delete(f"/api/v1/photos/{photo}/tags/{dog}", headers=AUTH).status_code == 204
+    assert client.delete(f"/api/v1/photos/{photo}/tags/{dog}", headers=AUTH).status_code == 404
+    assert classify(store, photo) == {"animal"}  # classified again: dog stays off
+    assert classify(store, photo) == {"animal"}
+    # the user tags it again by hand: the tombstone goes, and classifying keeps it
+    answer = client.post(f"/api/v1/photos/{photo}/tags", json={"tag_id": dog}, headers=AUTH)
+    assert answer.status_code == 201
+    with store.reading() as session:
+        assert tag_removals.removed(session, photo) == set()
+    assert classify(store, photo) == {"dog", "animal"}
+
+
+def test_user_tags_leave_no_tombstone(indexed) -> None:
+    from recognize.store import views
+
+    _settings, store, photo = indexed
+
+    with store.session() as session:
+        holiday = views.create_user_tag(session, 1, "holiday")
+        views.tag_photo(session, photo, holiday)
+    with store.session() as session:
+        assert tag_removals.untag(session, 1, photo, holiday)
+        assert not tag_removals.untag(session, 1, photo, holiday)  # already off
+        assert tag_removals.removed(session, photo) == set()
