@@ -99,7 +99,7 @@ def filter_files(ctx: UserContext, path: str, body: Any) -> tuple[list[Any], lis
     favorites = False
     for rule in list(rules) if rules is not None else []:
         text = (rule.text or "").strip()
-        if rule.tag == f"{OC}systemtag" and text.isdigit():
+        if rule.tag == f"{OC}systemtag" and text.isascii() and text.isdigit() and len(text) < 12:
             tag_ids.append(int(text))
         elif rule.tag == f"{OC}favorite" and text in ("0", "1"):
             favorites = favorites or text == "1"
@@ -127,7 +127,7 @@ def _href_path(environ: dict[str, Any], href: str) -> str:
 def _seconds(text: str) -> datetime:
     try:
         return datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError, OSError):
+    except (ValueError, OverflowError, OSError, TypeError):
         raise bad(f"not a Unix time: {text!r}") from None
 
 
@@ -158,9 +158,9 @@ def where(node: Any) -> Condition:
     if field == "taken":
         value = _seconds(value)
     elif field == "mtime":
-        value = int(_http_date(value).timestamp() * 1e9)
+        value = max(min(int(_http_date(value).timestamp() * 1e9), 2**62), -(2**62))
     elif field == "size":
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()) or len(value) > 15:
             raise bad(f"not a size: {value!r}")
         value = int(value)
     if name == "like" and field not in ("mime", "name"):
@@ -181,8 +181,8 @@ def _int(node: Any, name: str, default: int) -> int:
     text = (node.findtext(name) or "").strip() if node is not None else ""
     if not text:
         return default
-    if not text.isdigit():
-        raise bad(f"{name} must be a number")
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise bad(f"{name} must be a number below 10^9")
     return int(text)
 
 

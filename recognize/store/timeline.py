@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, false, func, not_, or_, select, true
@@ -65,11 +65,16 @@ def condition(cond: Condition) -> Any:
     field, op, value = cond
     column: Any = FIELDS[field]
     if field == "taken":  # Nextcloud's original date falls back to the file's time
-        mtime = Photo.mtime_ns >= int(value.timestamp() * 1e9) if op in ("gt", "gte") \
-            else Photo.mtime_ns <= int(value.timestamp() * 1e9)
+        ns = _ns(value.replace(tzinfo=UTC).timestamp())
+        mtime = Photo.mtime_ns >= ns if op in ("gt", "gte") else Photo.mtime_ns <= ns
         dated = _compare(column, op, value.replace(tzinfo=None))
         return or_(dated, and_(Photo.taken_at.is_(None), mtime)) if op != "eq" else dated
     return _compare(column, op, value)
+
+
+def _ns(seconds: float) -> int:
+    """Seconds as nanoseconds, kept inside a 64-bit integer (dates up to year 9999 are not)."""
+    return max(min(int(seconds * 1e9), 2**62), -(2**62))
 
 
 def _compare(column: Any, op: str, value: Any) -> Any:

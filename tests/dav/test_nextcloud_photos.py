@@ -392,3 +392,44 @@ def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path
     assert after[0][1] == before[0][1] + 5 and after[1][1] == before[1][1] + 5, (before, after)
     assert after[0][0] == before[0][0] and after[1][0] == before[1][0], (before, after)
     assert max(after[0][0], after[1][0]) <= 6, counted
+
+
+def test_odd_queries_are_refused_saying_why(library: Library, server: Server) -> None:
+    alice = Client(server)
+    xml = {"Content-Type": "application/xml"}
+    head = ('<d:searchrequest xmlns:d="DAV:" xmlns:nc="http://nextcloud.org/ns" '
+            'xmlns:oc="http://owncloud.org/ns" xmlns:ns="https://github.com/icewind1991/'
+            'SearchDAV/ns"><d:basicsearch><d:select><d:prop><oc:fileid/></d:prop></d:select>'
+            "<d:from><d:scope><d:href>/files/alice/photos</d:href><d:depth>infinity</d:depth>"
+            "</d:scope></d:from>")
+    date = "<nc:metadata-photos-original_date_time/>"
+    odd = {
+        "": 400,
+        '<d:searchrequest xmlns:d="DAV:"/>': 400,
+        head + f"<d:where><d:gt><d:prop>{date}</d:prop><d:literal>abc</d:literal></d:gt>"
+        "</d:where></d:basicsearch></d:searchrequest>": 400,
+        head + f"<d:where><d:gt><d:prop>{date}</d:prop><d:literal>1e300</d:literal></d:gt>"
+        "</d:where></d:basicsearch></d:searchrequest>": 400,
+        head + f"<d:where><d:lt><d:prop>{date}</d:prop><d:literal>nan</d:literal></d:lt>"
+        "</d:where></d:basicsearch></d:searchrequest>": 400,
+        head + "<d:where><d:lt><d:prop><d:getlastmodified/></d:prop><d:literal>Fri, 31 Dec "
+        "9999 23:59:59 GMT</d:literal></d:lt></d:where></d:basicsearch></d:searchrequest>": 207,
+        head + "<d:where><d:like><d:prop><oc:size/></d:prop><d:literal>1%</d:literal></d:like>"
+        "</d:where></d:basicsearch></d:searchrequest>": 400,
+        head + "<d:limit><d:nresults>-1</d:nresults></d:limit></d:basicsearch>"
+        "</d:searchrequest>": 400,
+        head + "<d:limit><ns:firstresult>" + "9" * 30 + "</ns:firstresult></d:limit>"
+        "</d:basicsearch></d:searchrequest>": 400,
+        head.replace("/files/alice/photos", "/files/alice/../bob/bobs") +
+        "</d:basicsearch></d:searchrequest>": 404,
+    }
+    for body, status in odd.items():
+        reply = alice("SEARCH", "/dav/", body, xml)
+        assert reply.status == status, (body[-120:], reply.status, reply.text[:300])
+        if status >= 400 and body:
+            assert reply.why, body
+    for rule in ("<oc:systemtag>" + "9" * 30 + "</oc:systemtag>", "<oc:systemtag>x</oc:systemtag>"):
+        reply = alice("REPORT", "/dav/files/alice", '<oc:filter-files xmlns:oc="http://owncloud.'
+                      f'org/ns"><oc:filter-rules>{rule}</oc:filter-rules></oc:filter-files>', WEBDAV)
+        assert reply.status == 400 and reply.why
+    assert alice("REPORT", "/dav/files/alice", '<d:propfind xmlns:d="DAV:"/>', WEBDAV).status == 400
