@@ -14,7 +14,7 @@ log-loss minimum printed as ``fitted_T``); half B confirms. Rows:
 
 * ``shipped``: the shipped rules with the calibrated probabilities (what the tags stage does);
 * ``before``: the rules as they were before calibration (T = 1, thresholds 0.3 / 0.5, top 10,
-  no fallback) — the baseline of the same run.
+  no fallback, no mirror image) — the baseline of the same run (``x_before``: time ratio).
 
 Decoding (pyvips, 512 px, as the pipeline) is excluded from the times. With --json the last
 line is one JSON object.
@@ -110,14 +110,21 @@ def run(model: Classifier, images: list[np.ndarray], labels: list[str], half: np
         rules: TagRules, name: str) -> list[dict[str, Any]]:
     model.load()
     ids = model.class_ids
-    t0 = time.perf_counter()
-    raw = np.concatenate([model.probabilities(np.stack([model.preprocess(a) for a in
-                                                        images[i : i + 8]]))
-                          for i in range(0, len(images), 8)])
-    infer_ms = (time.perf_counter() - t0) * 1000 / max(len(images), 1)
+
+    def probabilities(mirror: bool) -> tuple[np.ndarray, float]:
+        shipped, model.mirror = model.mirror, mirror
+        t0 = time.perf_counter()
+        raw = np.concatenate([model.probabilities(np.stack([model.preprocess(a) for a in
+                                                            images[i : i + 8]]))
+                              for i in range(0, len(images), 8)])
+        model.mirror = shipped
+        return raw, (time.perf_counter() - t0) * 1000 / max(len(images), 1)
+
+    raw, infer_ms = probabilities(model.mirror)
+    plain, plain_ms = probabilities(False)
     out = []
-    for rule_name, r, probs in (("shipped", rules, model.calibrated(raw)),
-                                ("before", before_rules(rules), raw)):
+    for rule_name, r, probs, ms in (("shipped", rules, model.calibrated(raw), infer_ms),
+                                    ("before", before_rules(rules), plain, plain_ms)):
         t1 = time.perf_counter()
         tagsets = []
         for row in probs:
@@ -127,7 +134,9 @@ def run(model: Classifier, images: list[np.ndarray], labels: list[str], half: np
         for part, sel in (("A", half == 0), ("B", half == 1), ("all", half >= 0)):
             out.append({"set": name, "model": model.spec.name, "rule": rule_name, "half": part,
                         **quality(tagsets, labels, r, sel),
-                        "ms_per_photo": round(infer_ms + rule_ms, 2),
+                        "ms_per_photo": round(ms + rule_ms, 2),
+                        "x_before": round((ms + rule_ms) / (plain_ms + rule_ms), 2),
+                        "mirror": model.mirror if rule_name == "shipped" else False,
                         "ms_rule": round(rule_ms, 3),
                         "temperature": model.temperature if rule_name == "shipped" else 1.0,
                         "fitted_T": fitted_temperature(raw, labels, half == 0)})
@@ -136,7 +145,7 @@ def run(model: Classifier, images: list[np.ndarray], labels: list[str], half: np
 
 def show(rows: list[dict[str, Any]]) -> None:
     cols = ["set", "model", "rule", "half", "photos", "no_tag", "correct", "wrong",
-            "median_tags", "ms_per_photo", "ms_rule", "temperature", "fitted_T"]
+            "median_tags", "ms_per_photo", "x_before", "mirror", "temperature", "fitted_T"]
     print("\t".join(cols))
     for r in rows:
         print("\t".join(str(r[c]) for c in cols))

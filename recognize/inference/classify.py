@@ -8,7 +8,8 @@ size; greyscale ``HxW`` and RGBA are accepted) and returns, per photo, the top-k
 
 Probabilities are calibrated by temperature scaling: ``softmax(log p / T)`` with the
 model's ``temperature`` from ``models/manifest.toml`` (fitted once per model, see
-docs/tags.md), so that a tag at 0.9 is right about nine times in ten.
+docs/tags.md), so that a tag at 0.9 is right about nine times in ten. With ``mirror``
+(manifest) the probabilities are the mean over the photo and its mirror image.
 
 Pre-processing is the EfficientNet-Lite evaluation recipe (TensorFlow's ``crop_padding``):
 a centre square of ``size / (size + 32)`` of the shorter side, resized bicubically to
@@ -70,6 +71,7 @@ class Classifier(Model):
         self.mean = float(spec.input.get("mean", 127.0))
         self.std = float(spec.input.get("std", 128.0))
         self.temperature = float(spec.input.get("temperature", 1.0))
+        self.mirror = bool(spec.input.get("mirror", False))
         self._class_ids: list[str] | None = None
 
     @property
@@ -90,10 +92,21 @@ class Classifier(Model):
     def preprocess(self, image: np.ndarray[Any, Any]) -> Any:
         return centre_crop_resize(image, self.size, self.crop_padding)
 
+    @property
+    def version(self) -> str:
+        """The weights and how their output is read (calibration, mirroring)."""
+        extra = f"+T{self.temperature:g}" + ("+mirror" if self.mirror else "")
+        return super().version + extra
+
     def probabilities(self, batch: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """Run the network on a preprocessed ``[N, size, size, 3]`` uint8 batch."""
+        """Run the network on a preprocessed ``[N, size, size, 3]`` uint8 batch (with
+        ``mirror``: the mean of the photo's and its left-right mirror image's)."""
         request = self.load().create_infer_request()
-        return np.array(request.infer([np.ascontiguousarray(batch)])[0])
+        probs = np.array(request.infer([np.ascontiguousarray(batch)])[0])
+        if self.mirror:
+            flipped = np.ascontiguousarray(batch[:, :, ::-1])
+            probs = (probs + np.array(request.infer([flipped])[0])) / 2
+        return probs
 
     def calibrated(self, probs: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Temperature-scaled probabilities (rows sum to 1)."""
