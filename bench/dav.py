@@ -6,7 +6,10 @@
    each holding N photos (generated store rows over N real files) vs stock wsgidav on the
    folder of those N files (ratio = ours / stock; aim ≤ 1.0).
 2. GET of a 50 MB photo vs stock (ratio = our MiB/s / stock MiB/s; aim ≥ 0.9).
-3. ``wrk -t2 -c16 -d10s`` over the photos of ``people/<P>/`` (req/s, p99, errors).
+3. The same ``wrk -t2 -c16 -d10s`` loads against both servers: GET over the photos of
+   ``people/<P>/`` (stock: the same files at the same path), and PROPFIND Depth 1 of
+   ``people/`` (stock: a folder holding the same person folders); req/s, p99, errors and
+   the ratios ours / stock (aims: req/s ≥ 0.5x stock, p99 ≤ 2x stock).
 4. PROPFIND Depth 1 of ``unassigned/`` holding N faces (each entry a face crop, cached) vs
    stock on N files (aim ≤ 1.0), and the time to GET one cached crop, through WebDAV and
    through ``/api/v1/faces/<id>/crop`` (median of 50; aim ≤ 20 ms).
@@ -28,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 NINE = (
     b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">'
@@ -46,11 +50,24 @@ def free_port() -> int:
 
 
 # --- the servers (run as ``bench/dav.py --serve-…``) -----------------------------------------
+def stock_people(folder: Path) -> Path:
+    """Stock's ``people/``: one folder per person of :func:`make_library`; ``P`` holds hard
+    links to the photos, so stock serves the same files at ``people/P/<name>``."""
+    people = folder.parent / "stock-people"
+    (people / "Big").mkdir(parents=True, exist_ok=True)
+    (people / "P").mkdir(exist_ok=True)
+    for photo in folder.glob("IMG_*.jpg"):
+        if not (people / "P" / photo.name).exists():
+            os.link(photo, people / "P" / photo.name)
+    return people
+
+
 def serve_stock(folder: str, port: int) -> None:
     from cheroot import wsgi
     from wsgidav.wsgidav_app import WsgiDAVApp
 
-    app = WsgiDAVApp({"provider_mapping": {"/": folder}, "verbose": 0,
+    mapping = {"/": folder, "/people": str(stock_people(Path(folder)))}
+    app = WsgiDAVApp({"provider_mapping": mapping, "verbose": 0,
                       "logging": {"enable": False},
                       "http_authenticator": {"domain_controller": None, "accept_basic": True,
                                              "accept_digest": False, "default_to_digest": False},
@@ -173,13 +190,19 @@ def timed(port: int, method: str, path: str, body: bytes = b"", depth: str | Non
     return statistics.median(times), size
 
 
-def wrk(port: int, names: list[str], work: Path) -> dict[str, float]:
-    script = work / "paths.lua"
-    quoted = ",".join(json.dumps("/dav/people/P/" + n) for n in names[:2000])
+def wrk(port: int, paths: list[str], work: Path, method: str = "GET", depth: str | None = None,
+        body: bytes = b"") -> dict[str, float]:
+    """``wrk -t2 -c16 -d10s`` cycling over ``paths`` (at most 2,000)."""
+    script = work / f"load-{port}-{method}.lua"
+    quoted = ",".join(json.dumps(p) for p in paths[:2000])
+    headers = f"['Authorization'] = '{AUTH}'"
+    if depth:
+        headers += f", ['Depth'] = '{depth}', ['Content-Type'] = 'application/xml'"
     script.write_text(
-        f"paths = {{{quoted}}}\ncounter = 0\nrequest = function()\n  counter = counter + 1\n"
-        f"  return wrk.format('GET', paths[(counter % #paths) + 1], "
-        f"{{['Authorization'] = '{AUTH}'}})\nend\n"
+        f"paths = {{{quoted}}}\ncounter = 0\nbody = {json.dumps(body.decode())}\n"
+        f"request = function()\n  counter = counter + 1\n"
+        f"  return wrk.format('{method}', paths[(counter % #paths) + 1], "
+        f"{{{headers}}}, body ~= '' and body or nil)\nend\n"
         "done = function(summary, latency, requests)\n"
         "  io.write(string.format('JSON {\"requests\": %d, \"errors\": %d, \"non2xx\": %d, "
         "\"p99_ms\": %.2f, \"rps\": %.1f}\\n', summary.requests, summary.errors.connect + "
@@ -191,6 +214,23 @@ def wrk(port: int, names: list[str], work: Path) -> dict[str, float]:
                          timeout=60)
     line = next(ln for ln in run.stdout.splitlines() if ln.startswith("JSON "))
     return dict(json.loads(line[5:]))
+
+
+def load_vs_stock(our_port: int, stock_port: int, names: list[str], work: Path
+                  ) -> dict[str, Any]:
+    """The same wrk loads against both servers, one after the other, and ours / stock."""
+    runs = {
+        "get_ours": wrk(our_port, ["/dav/people/P/" + n for n in names], work),
+        "get_stock": wrk(stock_port, ["/people/P/" + n for n in names], work),
+        "propfind_ours": wrk(our_port, ["/dav/people/"], work, "PROPFIND", "1", NINE),
+        "propfind_stock": wrk(stock_port, ["/people/"], work, "PROPFIND", "1", NINE),
+    }
+    out: dict[str, Any] = dict(runs)
+    for kind in ("get", "propfind"):
+        ours, stock = runs[f"{kind}_ours"], runs[f"{kind}_stock"]
+        out[f"{kind}_rps_ratio"] = round(ours["rps"] / max(stock["rps"], 1e-9), 2)
+        out[f"{kind}_p99_ratio"] = round(ours["p99_ms"] / max(stock["p99_ms"], 1e-9), 2)
+    return out
 
 
 def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
@@ -232,7 +272,7 @@ def main() -> None:
                             runs=50)
         crop_api, _ = timed(our_port, "GET", "/api/v1/faces/16/crop", runs=50)
         names = sorted(p.name for p in folder.glob("IMG_*.jpg"))
-        load = wrk(our_port, names, work) if shutil.which("wrk") else {}
+        load = load_vs_stock(our_port, stock_port, names, work) if shutil.which("wrk") else {}
     finally:
         stock.terminate()
         ours.terminate()
@@ -252,13 +292,29 @@ def main() -> None:
         "get_ratio": round(stock_get / our_get, 2),
         "wrk": load,
     }
+    result["targets"] = {
+        "propfind_person_ratio<=0.5": result["propfind_person_ratio"] <= 0.5,
+        **({"get_rps_ratio>=0.5": load["get_rps_ratio"] >= 0.5,
+            "get_p99_ratio<=2": load["get_p99_ratio"] <= 2.0,
+            "propfind_rps_ratio>=0.5": load["propfind_rps_ratio"] >= 0.5,
+            "propfind_p99_ratio<=2": load["propfind_p99_ratio"] <= 2.0} if load else {}),
+    }
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
+    for key, value in result.items():
+        if key not in ("wrk", "targets"):
+            print(f"{key:28} {value}")
+    if load:
+        print(f"{'wrk -t2 -c16 -d10s':28} {'ours req/s':>11} {'stock req/s':>11} {'ratio':>6} "
+              f"{'ours p99 ms':>11} {'stock p99 ms':>12} {'ratio':>6} {'errors':>7}")
+        for kind, label in (("get", "GET people/P/<photo>"), ("propfind", "PROPFIND 1 people/")):
+            o, st = load[f"{kind}_ours"], load[f"{kind}_stock"]
+            print(f"{label:28} {o['rps']:>11.1f} {st['rps']:>11.1f} {load[kind + '_rps_ratio']:>6} "
+                  f"{o['p99_ms']:>11.1f} {st['p99_ms']:>12.1f} {load[kind + '_p99_ratio']:>6} "
+                  f"{o['errors'] + o['non2xx']:>3}/{st['errors'] + st['non2xx']:<3}")
+    print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in result["targets"].items()))
     if args.json:
         print(json.dumps(result))
-        return
-    for key, value in result.items():
-        print(f"{key:24} {value}")
 
 
 if __name__ == "__main__":

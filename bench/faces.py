@@ -13,14 +13,21 @@ identity rows. One row per set:
   1.0-1.3x the box, resized to 160-300 px (seeded by the file name, made here in memory,
   never written), and the share of them in which the face is found;
 * verification TAR at FAR 1e-3 (largest face of each identity photo, all pairs) with the
-  plain descriptor and with the mirror-averaged one; ms per photo; speed ratio to dlib;
-* quality reasons (recognize.inference.faces_quality) per set.
+  plain descriptor and with the mirror-averaged one;
+* speed: ``--timing N`` photos of the set (evenly spaced over labels.csv) timed afresh in
+  every run, ours and dlib's alternately on the same decoded pixels, as wall time and as
+  process CPU time (robust when other work shares the cores), with ours split into detect /
+  align / embed / mirror and the detector tiles per photo; ratio = dlib's time / ours;
+* quality reasons (recognize.inference.faces_quality) per set;
+* the machine: CPU model, the SIMD/AI extensions OpenVINO can use, load average. OpenVINO's
+  speed depends on them far more than dlib-bin's (AVX-512 VNNI / AMX bf16 vs AVX2 only),
+  so a ratio is comparable only on the same kind of CPU.
 
 Ours: BlazeFace tiles → dlib 5 points → OpenVINO ResNet. Reference (dlib-bin): HOG detector
 (upsample 1) → the same 5-point predictor → dlib's ResNet. Results are cached under
 ~/.cache/recognize-bench (keyed by the photo, the analysis size and the source of the
-recognize/inference modules), so only what changed is recomputed; --fresh ignores the cache
-(use it for timings).
+recognize/inference modules), so only what changed is recomputed; --fresh ignores the cache.
+Timings are never taken from the cache.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import functools
 import hashlib
 import itertools
 import json
+import os
 import pickle
+import platform
 import random
 import time
 from collections import Counter
@@ -43,9 +52,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from recognize.config import FacesSettings
+from recognize.config import FacesSettings, JobsSettings
 from recognize.inference.base import Runtime, load_manifest
 from recognize.inference.faces import EMBEDDER, LANDMARKS, FaceAnalyzer
+from recognize.inference.faces_tiles import plan_levels, tile_grid
 
 Box = tuple[float, float, float, float]  # x, y, w, h
 REPO = Path(__file__).resolve().parents[1]
@@ -387,6 +397,101 @@ def _pipeline_gap(
     }
 
 
+def machine() -> dict[str, Any]:
+    """What the speed ratio depends on: CPU, the extensions OpenVINO's kernels use, load."""
+    import openvino
+
+    model, flags = platform.processor(), set()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        for line in text.splitlines():
+            if line.startswith("model name") and not model:
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "extensions": [f for f in wanted if f in flags],
+        "openvino": openvino.__version__,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+STAGES = ("detect", "align", "embed", "mirror")
+
+
+def timing(paths: list[Path], max_side: int, ours: Ours, reference: Reference | None
+           ) -> dict[str, Any]:
+    """Ours and dlib's pipeline on the same decoded photos, alternately (which goes first
+    flips per photo, so drifting load hits both alike); wall and CPU seconds per photo."""
+    wall = {k: 0.0 for k in (*STAGES, "dlib")}
+    cpu = dict(wall)
+    tiles = 0
+    a = ours.analyzer
+    for index, path in enumerate(paths):
+        image = decode(path, max_side)[0]
+        s = a.detector.settings
+        height, width = image.shape[:2]
+        levels = plan_levels(width, height, s.min_face(width, height), s.max_face(width, height))
+        tiles += sum(1 for _ in tile_grid(width, height, levels))
+
+        def run_ours(img: np.ndarray = image) -> None:
+            marks = [(time.perf_counter(), time.process_time())]
+            detections = a.detector.detect(img)
+            marks.append((time.perf_counter(), time.process_time()))
+            _, chips = a.landmarker.align(img, detections)
+            marks.append((time.perf_counter(), time.process_time()))
+            a.embedder.predict(chips)
+            marks.append((time.perf_counter(), time.process_time()))
+            if ours.mirror_default:
+                a.embedder.predict(np.ascontiguousarray(chips[:, :, ::-1]))
+            marks.append((time.perf_counter(), time.process_time()))
+            for stage, (w0, c0), (w1, c1) in zip(STAGES, marks[:-1], marks[1:], strict=True):
+                wall[stage] += w1 - w0
+                cpu[stage] += c1 - c0
+
+        def run_dlib(img: np.ndarray = image) -> None:
+            if reference is None:
+                return
+            w0, c0 = time.perf_counter(), time.process_time()
+            reference.run(img)
+            wall["dlib"] += time.perf_counter() - w0
+            cpu["dlib"] += time.process_time() - c0
+
+        for run in (run_ours, run_dlib) if index % 2 == 0 else (run_dlib, run_ours):
+            run()
+    n = max(len(paths), 1)
+    ours_wall, ours_cpu = sum(wall[k] for k in STAGES), sum(cpu[k] for k in STAGES)
+    out: dict[str, Any] = {
+        "photos": len(paths),
+        "tiles_per_photo": tiles / n,
+        "ms_per_photo_ours": 1000 * ours_wall / n,
+        "cpu_ms_per_photo_ours": 1000 * ours_cpu / n,
+        "cpu_ms_per_photo_ours_by_stage": {k: 1000 * cpu[k] / n for k in STAGES},
+    }
+    if reference is not None:
+        out |= {
+            "ms_per_photo_reference": 1000 * wall["dlib"] / n,
+            "cpu_ms_per_photo_reference": 1000 * cpu["dlib"] / n,
+            "speedup": wall["dlib"] / max(ours_wall, 1e-9),
+            "speedup_cpu": cpu["dlib"] / max(ours_cpu, 1e-9),
+        }
+    return out
+
+
+def timing_sample(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """``count`` rows evenly spaced over the set (all of them when it has fewer)."""
+    if count <= 0 or count >= len(rows):
+        return rows if count > 0 else []
+    step = len(rows) / count
+    return [rows[int(i * step)] for i in range(count)]
+
+
 def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Reference | None,
             cache: Cache, digest: str) -> dict[str, Any]:
     with (data / "labels.csv").open() as fh:
@@ -398,19 +503,17 @@ def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Referen
     ours_close: dict[str, tuple[Box, list[Found]]] = {}
     ref_close: dict[str, tuple[Box, list[Found]]] = {}
     scales: dict[str, float] = {}
-    ours_time = ref_time = 0.0
-    ours_close_time = 0.0
     for row in rows:
         path = data / row["file"]
         photo_key = f"{row.get('sha256') or hashlib.sha256(path.read_bytes()).hexdigest()}@{args.max_side}"
         photo = Photo(path, args.max_side)
         scales[row["file"]] = cache.get("scale", photo_key, photo.scale)
-        found, elapsed = cache.get(f"ours-{args.precision}", f"{digest}:{photo_key}",
-                                   functools.partial(ours.run_on, photo.pixels))
-        ours_results[row["file"]], ours_time = found, ours_time + elapsed
+        found, _ = cache.get(f"ours-{args.precision}", f"{digest}:{photo_key}",
+                             functools.partial(ours.run_on, photo.pixels))
+        ours_results[row["file"]] = found
         if reference is not None:
-            found, elapsed = cache.get("dlib", photo_key, functools.partial(reference.run_on, photo.pixels))
-            ref_results[row["file"]], ref_time = found, ref_time + elapsed
+            found, _ = cache.get("dlib", photo_key, functools.partial(reference.run_on, photo.pixels))
+            ref_results[row["file"]] = found
         if row["kind"] != "identity":
             continue
         # the close-up's face is dlib's largest HOG face: a box neither pipeline drew itself
@@ -420,9 +523,9 @@ def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Referen
         box = max(hog, key=lambda b: b[2] * b[3])
         key = f"{photo_key}:closeup:{box}"
         pixels, face_box = cache.get("closeup", key, functools.partial(photo.closeup, box, key))
-        found, elapsed = cache.get(f"ours-{args.precision}", f"{digest}:{key}",
-                                   functools.partial(ours.run, pixels, describe=False))
-        ours_close[row["file"]], ours_close_time = (face_box, found), ours_close_time + elapsed
+        found, _ = cache.get(f"ours-{args.precision}", f"{digest}:{key}",
+                             functools.partial(ours.run, pixels, describe=False))
+        ours_close[row["file"]] = (face_box, found)
         if reference is not None:
             found, _ = cache.get("dlib", key, functools.partial(reference.run, pixels, describe=False))
             ref_close[row["file"]] = (face_box, found)
@@ -430,14 +533,12 @@ def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Referen
         "set": data.name,
         "photos": len(rows),
         "ours": evaluate(ours_results, ours_close, rows, groups, scales, args.threshold),
-        "ms_per_photo_ours": 1000 * ours_time / len(rows),
-        "ms_per_closeup_ours": 1000 * ours_close_time / max(len(ours_close), 1),
         "mirror_default": ours.mirror_default,
     }
+    sample = [data / r["file"] for r in timing_sample(rows, args.timing)]
+    report["timing"] = timing(sample, args.max_side, ours, reference)
     if reference is not None:
         report["reference"] = evaluate(ref_results, ref_close, rows, groups, scales, args.threshold)
-        report["ms_per_photo_reference"] = 1000 * ref_time / len(rows)
-        report["speedup"] = ref_time / max(ours_time, 1e-9)
         report["descriptor_ours_vs_dlib_largest_face"] = _pipeline_gap(ours_results, ref_results, rows)
     return report
 
@@ -452,14 +553,19 @@ def main() -> None:
     parser.add_argument("--max-side", type=int, default=1920, help="analysis size")
     parser.add_argument("--precision", default="auto", help="OpenVINO precision hint")
     parser.add_argument("--no-reference", action="store_true", help="skip dlib's own pipeline")
-    parser.add_argument("--fresh", action="store_true", help="recompute everything (timings)")
+    parser.add_argument("--fresh", action="store_true", help="recompute every result")
+    parser.add_argument("--timing", type=int, default=30, metavar="N",
+                        help="photos per set timed afresh, ours and dlib's alternately (0: none)")
+    parser.add_argument("--threads", type=int, default=JobsSettings().threads,
+                        help="OpenVINO inference threads (default: a worker's, jobs.threads)")
     args = parser.parse_args()
 
     sets = args.data or labelled_sets()
     if not sets:
         parser.error(f"no labelled sets under {SHARED}; pass --data")
     cache = Cache(CACHE, enabled=not args.fresh)
-    ours = Ours(Runtime(precision=args.precision), FacesSettings().mirror)
+    host = machine()
+    ours = Ours(Runtime(threads=args.threads, precision=args.precision), FacesSettings().mirror)
     reference = None if args.no_reference else Reference()
     digest = code_digest()
     reports = [run_set(data, args, ours, reference, cache, digest) for data in sets]
@@ -469,6 +575,7 @@ def main() -> None:
         "min_tar_mirror": min(
             (r["ours"]["verification_mirror"] or {}).get("tar_at_far_1e-3", 0.0) for r in reports
         ),
+        "machine": host | {"load_average_end": os.getloadavg()[0], "threads": args.threads},
     }
     print_table(reports, summary)
     if args.json:
@@ -503,20 +610,34 @@ def print_table(reports: list[dict[str, Any]], summary: dict[str, Any]) -> None:
             if "reference" in r:
                 line.append(_fmt(get(r["reference"])) if "mirror" not in name else "-")
         lines.append(line)
-    speed = ["ms per photo"]
-    for r in reports:
-        speed.append(_fmt(r["ms_per_photo_ours"]))
-        if "reference" in r:
-            speed.append(_fmt(r["ms_per_photo_reference"]))
-    lines.append(speed)
-    ratio = ["speed-up over dlib"]
-    for r in reports:
-        ratio += [_fmt(r.get("speedup")), ""] if "reference" in r else [""]
-    lines.append(ratio)
+    for label, ours_key, ref_key in (("ms per photo (wall)", "ms_per_photo_ours", "ms_per_photo_reference"),
+                                     ("CPU ms per photo", "cpu_ms_per_photo_ours",
+                                      "cpu_ms_per_photo_reference")):
+        speed = [label]
+        for r in reports:
+            speed.append(_fmt(r["timing"].get(ours_key)))
+            if "reference" in r:
+                speed.append(_fmt(r["timing"].get(ref_key)))
+        lines.append(speed)
+    for label, key in (("speed-up over dlib (wall)", "speedup"),
+                       ("speed-up over dlib (CPU)", "speedup_cpu"),
+                       ("detector tiles per photo", "tiles_per_photo")):
+        ratio = [label]
+        for r in reports:
+            ratio += [_fmt(r["timing"].get(key)), ""] if "reference" in r else [_fmt(r["timing"].get(key))]
+        lines.append(ratio)
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
     for line in [header, *lines]:
         print("  ".join(str(v).rjust(w) if i else str(v).ljust(w) for i, (v, w) in
                         enumerate(zip(line, widths, strict=True))))
+    for r in reports:
+        t = r["timing"]
+        by_stage = ", ".join(f"{k} {v:.1f}" for k, v in t["cpu_ms_per_photo_ours_by_stage"].items())
+        print(f"{r['set']}: ours CPU ms per photo by stage: {by_stage} ({t['photos']} photos timed)")
+    m = summary["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {' '.join(m['extensions']) or 'no AVX2'}, OpenVINO "
+          f"{m['openvino']}, {m['threads']} inference thread(s), load {m['load_average']:.1f} -> "
+          f"{m['load_average_end']:.1f}")
     for r in reports:
         q = r["ours"]["quality_reasons"]
         print(f"{r['set']}: quality reasons {q}; false faces' reasons {r['ours']['false_faces_quality']}")

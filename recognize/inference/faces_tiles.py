@@ -97,6 +97,23 @@ def _starts(length: int, side: int, overlap: float) -> list[int]:
     return [round(v) for v in np.linspace(0, length - side, count)]
 
 
+def level_size(width: int, height: int, level: Level) -> tuple[int, int]:
+    """The photo's size once scaled so that the level's tile side is 192 px."""
+    scale = INPUT_SIZE / level.side
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def tile_grid(width: int, height: int, levels: list[Level]) -> Iterator[Tile]:
+    """Every tile of every level, finest level first (the order :func:`render_tiles` uses)."""
+    for index in reversed(range(len(levels))):
+        level = levels[index]
+        size = level_size(width, height, level)
+        sx, sy = size[0] / width, size[1] / height
+        for oy in _starts(size[1], INPUT_SIZE, level.overlap):
+            for ox in _starts(size[0], INPUT_SIZE, level.overlap):
+                yield Tile(ox, oy, sx, sy, index)
+
+
 def render_tiles(photo: Image.Image, levels: list[Level]) -> Iterator[tuple[Tile, np.ndarray]]:
     """Every tile of every level with its 192x192x3 uint8 pixels (black outside the photo).
 
@@ -104,17 +121,14 @@ def render_tiles(photo: Image.Image, levels: list[Level]) -> Iterator[tuple[Tile
     which keeps the cost close to one pass over the photo.
     """
     width, height = photo.size
-    source = photo
-    for index in reversed(range(len(levels))):
-        level = levels[index]
-        scale = INPUT_SIZE / level.side
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        source = source.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-        scaled = np.asarray(source)
-        sx, sy = size[0] / width, size[1] / height
-        for oy in _starts(size[1], INPUT_SIZE, level.overlap):
-            for ox in _starts(size[0], INPUT_SIZE, level.overlap):
-                yield Tile(ox, oy, sx, sy, index), _crop(scaled, ox, oy)
+    source, scaled, current = photo, np.zeros((0, 0, 3), np.uint8), -1
+    for tile in tile_grid(width, height, levels):
+        if tile.level != current:
+            current = tile.level
+            source = source.resize(level_size(width, height, levels[current]),
+                                   Image.Resampling.BILINEAR, reducing_gap=2.0)
+            scaled = np.asarray(source)
+        yield tile, _crop(scaled, tile.ox, tile.oy)
 
 
 def _crop(scaled: np.ndarray, ox: int, oy: int) -> np.ndarray:
