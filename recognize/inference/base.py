@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import threading
 import tomllib
 from abc import ABC, abstractmethod
@@ -193,9 +194,13 @@ class Model(ABC):
         return compiled
 
     def _cached_ir(self) -> Path | None:
+        """Keyed by the weights and by the manifest's input spec and converter, which the
+        built graph bakes in (mean, scale, colour order …): changing them rebuilds it."""
         if self.runtime.cache_dir is None:
             return None
-        return Path(self.runtime.cache_dir) / f"{self.spec.name}-{self.spec.sha256[:16]}.xml"
+        recipe = json.dumps([self.spec.converter, self.spec.input], sort_keys=True)
+        key = hashlib.sha256(f"{self.spec.sha256}:{recipe}".encode()).hexdigest()[:16]
+        return Path(self.runtime.cache_dir) / f"{self.spec.name}-{key}.xml"
 
     @abstractmethod
     def predict(self, *args: Any, **kwargs: Any) -> Any:

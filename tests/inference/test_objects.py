@@ -90,3 +90,15 @@ def test_people_and_a_dog_on_real_photos(detector: ObjectDetector) -> None:
     dog = detector.detect(decode(imagenet / "images/n02091831_Saluki.JPEG"), 0.4)
     assert "dog" in {d.label for d in dog}
     assert detector.detect(np.zeros((300, 200, 3), np.uint8), 0.4) == []
+
+
+def test_the_cached_graph_follows_the_input_spec(tmp_path: Path) -> None:
+    import dataclasses
+
+    spec = load_manifest()["nanodet"]
+    a = ObjectDetector(spec, Runtime(cache_dir=tmp_path))
+    b = ObjectDetector(dataclasses.replace(spec, input={**spec.input, "colour": "RGB"}),
+                       Runtime(cache_dir=tmp_path))
+    ir_a, ir_b = a._cached_ir(), b._cached_ir()
+    assert ir_a is not None and ir_b is not None and ir_a != ir_b
+    assert ir_a == ObjectDetector(spec, Runtime(cache_dir=tmp_path))._cached_ir()
