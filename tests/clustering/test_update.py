@@ -58,3 +58,32 @@ def test_two_named_persons_are_never_merged() -> None:
     current = {f: ("ann" if i < 5 else "bob") for i, f in enumerate(ids)}  # ...named as two
     again = update_persons(x, ids, current, named_persons={"ann", "bob"}, full=True)
     assert {again[f] for f in ids[:5]} == {"ann"} and {again[f] for f in ids[5:]} == {"bob"}
+
+
+def _early_merge() -> tuple[np.ndarray, np.ndarray, list[str], dict[str, str]]:
+    """Three people; the first photos of two of them (3 + 1 faces) ended up in one person."""
+    x, y = person_faces(3, 8, seed=3)
+    ids = [f"f{i}" for i in range(len(x))]
+    early = [0, 1, 2, 8]  # identity 0 (three faces) and identity 1 (one face)
+    return x, y, ids, {ids[i]: "auto" for i in early}
+
+
+def test_an_automatic_person_is_decided_again_as_faces_arrive() -> None:
+    x, y, ids, current = _early_merge()
+    again = update_persons(x, ids, current)
+    once = update_persons(x, ids, {})
+    for person_of in (again, once):
+        assert all(len({person_of[ids[i]] for i in np.flatnonzero(y == k)}) == 1
+                   for k in range(3))
+        assert len({person_of[ids[i]] for i in range(len(x))}) == 3
+    assert again[ids[0]] == "auto" and again[ids[8]] != "auto"  # the id follows most faces
+
+
+def test_a_person_the_user_named_or_placed_a_face_in_keeps_its_faces() -> None:
+    x, y, ids, current = _early_merge()
+    for named, rules in (({"auto"}, []),
+                         (set(), [Constraint(ids[0], "auto", ConstraintKind.MUST_LINK)])):
+        again = update_persons(x, ids, current, named_persons=named, constraints=rules)
+        assert all(again[f] == "auto" for f in current)  # even the user's mistake
+        rest_of_1 = {again[ids[i]] for i in np.flatnonzero(y == 1) if ids[i] not in current}
+        assert len(rest_of_1) == 1 and rest_of_1 != {"auto"}  # the others start a person
