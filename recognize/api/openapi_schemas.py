@@ -82,6 +82,8 @@ SCHEMAS: dict[str, Any] = {
         terms={"type": "array", "items": obj(["text", "matches"], text=STR,
                                              matches={"type": "array", "items": STR})},
         unknown={"type": "array", "items": STR}, total=INT, offset=INT, limit=INT,
+        excluded={"type": "array", "items": obj(["text", "matches"], text=STR,
+                                                matches={"type": "array", "items": STR})},
         items={"type": "array", "items": ref("Photo")}),
     "Jobs": obj(["stages", "runs"],
                 stages={"type": "array", "items": obj(

@@ -37,5 +37,6 @@ def search() -> Any:
         "query": query,
         "terms": [{"text": t.text, "matches": list(t.matches)} for t in result.terms],
         "unknown": result.unknown,
+        "excluded": [{"text": t.text, "matches": list(t.matches)} for t in result.excluded],
         "total": result.total, "offset": offset, "limit": limit, "items": items,
     })

@@ -16,7 +16,6 @@ from recognize.dav.nextcloud_faces import RecognizeRoot
 from recognize.dav.nextcloud_files import PREVIEW_TOP, PreviewRoot
 from recognize.dav.nextcloud_tags import AssignedRoot, RelationsRoot, SystemTagsRoot
 from recognize.dav.people import FacesRoot, PeopleRoot, UnassignedFolder
-from recognize.dav.search import AVAILABLE as SEARCH_AVAILABLE
 from recognize.dav.search import SearchRoot
 from recognize.dav.tags import TagsRoot
 
@@ -35,9 +34,8 @@ TOP = {
     "recognize": RecognizeRoot,
     "systemtags-assigned": AssignedRoot,
     PREVIEW_TOP: PreviewRoot,
+    "search": SearchRoot,
 }
-if SEARCH_AVAILABLE:
-    TOP["search"] = SearchRoot
 # reachable by path, not listed in /dav/ (file managers would show them as clutter)
 UNLISTED = frozenset({"systemtags", "systemtags-relations", "systemtags-assigned", "recognize",
                       "search", PREVIEW_TOP})

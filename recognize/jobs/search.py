@@ -6,14 +6,25 @@ hypernym closures) to the synsets at or below it, so "dog" expands to every dog 
 request time) once per process. Rare senses are dropped: of the synsets sharing a lemma only
 those whose SemCor count reaches a tenth of the most frequent sense's are kept ("dog" is the
 animal, not the andiron), unless none is counted at all.
+
+Words outside the table ("puppy", "pooch", "kitten") come from the noun map of
+``inference.wordnet_words`` (every WordNet noun, up to its nearest table synsets) and scene
+words ("beach" <- seashore, sandbar) from ``data/search_scenes.toml``. The noun map is built
+once per models folder in a background thread the first time search needs it (WordNet
+loads in seconds to a minute); until it is there such words are unknown.
+
+``find`` is the one entry point of both the API's ``/search`` and WebDAV's ``search/``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from collections.abc import Collection
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.log import get_logger
@@ -24,12 +35,15 @@ log = get_logger(__name__)
 RARE_SENSE = 0.1
 _lock = threading.Lock()
 _indexes: dict[Path, WordIndex | None] = {}
+_building: set[Path] = set()
 
 
 class WordIndex:
     """word or phrase (lower case, spaces) → WordNet ids at or below its common senses."""
 
-    def __init__(self, synsets: dict[str, dict[str, object]]) -> None:
+    def __init__(self, synsets: dict[str, dict[str, object]],
+                 nouns: dict[str, list[str]] | None = None,
+                 scenes: dict[str, list[str]] | None = None) -> None:
         ancestors: dict[str, set[str]] = {}
 
         def up(sid: str) -> set[str]:
@@ -58,35 +72,87 @@ class WordIndex:
             top = max(counts.values())
             kept = [s for s in sids if top == 0 or counts[s] >= RARE_SENSE * top]
             self.words[word] = frozenset(x for s in kept for x in below[s])
+        for word, ids in (nouns or {}).items():  # up to the table, then down again
+            if word not in self.words:
+                self.words[word] = frozenset(x for s in ids if s in below for x in below[s])
+        by_name = {str(entry.get("id")): sid for sid, entry in synsets.items()}
+        for word, names in (scenes or {}).items():
+            ids = [by_name[n] for n in names if n in by_name]
+            extra = frozenset(x for s in ids for x in below[s])
+            self.words[word] = self.words.get(word, frozenset()) | extra
 
     def expand(self, phrase: str) -> Collection[str]:
         return self.words.get(phrase.lower(), frozenset())
 
 
+def _table_key(models_dir: Path) -> str:
+    from recognize.inference.wordnet_table import TABLE_FILE
+
+    return hashlib.sha256((models_dir / TABLE_FILE).read_bytes()).hexdigest()[:16]
+
+
 def word_index(models_dir: Path) -> WordIndex | None:
-    """The index for the class table cached in ``models_dir`` (None when it cannot be had)."""
+    """The index for the class table cached in ``models_dir`` (None when it is not cached:
+    the tags stage writes it, and without it there are no classifier tags to find)."""
+    from recognize.inference.wordnet_table import TABLE_FILE
+
     with _lock:
         if models_dir not in _indexes:
-            try:
-                from recognize.inference.wordnet_table import load_class_table
-
-                table = load_class_table(models_dir)
-                _indexes[models_dir] = WordIndex(table.synsets)
-            except Exception as exc:  # search still works on names, places, dates
-                log.warning("search without WordNet synonyms: %s", exc)
-                _indexes[models_dir] = None
+            if not (models_dir / TABLE_FILE).is_file():
+                return None
+            _indexes[models_dir] = _load_index(models_dir)
         return _indexes[models_dir]
+
+
+def _load_index(models_dir: Path) -> WordIndex | None:
+    try:
+        from recognize.inference.wordnet_table import load_class_table
+        from recognize.inference.wordnet_words import load_words, scene_rules
+
+        table = load_class_table(models_dir)
+        nouns = load_words(models_dir, _table_key(models_dir))
+        if nouns is None:
+            _build_nouns_later(models_dir)
+        return WordIndex(table.synsets, nouns, scene_rules())
+    except Exception as exc:  # search still works on names, places, dates
+        log.warning("search without WordNet synonyms: %s", exc)
+        return None
+
+
+def _build_nouns_later(models_dir: Path) -> None:
+    if models_dir in _building:
+        return
+    _building.add(models_dir)
+
+    def build() -> None:
+        from recognize.inference.wordnet_words import prepare_words
+
+        try:
+            prepare_words(models_dir, _table_key(models_dir))
+        except Exception as exc:
+            log.warning("search word map not built: %s", exc)
+            return
+        with _lock:
+            _indexes.pop(models_dir, None)  # the next search loads the full index
+
+    threading.Thread(target=build, name="search-words", daemon=True).start()
+
+
+def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: str, *,
+         offset: int = 0, limit: int | None = None) -> search_store.SearchResult:
+    """The user's photos matching ``query`` (API and WebDAV alike: one parser, one index)."""
+    index = word_index(settings.models_dir()) if settings.tags.enabled else None
+    return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query,
+                               index.expand if index is not None else None,
+                               offset=offset, limit=limit)
 
 
 def search_photos(settings: Settings, store: Store, user: str, query: str, *,
                   offset: int = 0, limit: int | None = None) -> search_store.SearchResult:
     """Photos of ``user`` matching ``query`` (ids ranked best first; see store.search)."""
-    index = word_index(settings.models_dir()) if settings.tags.enabled else None
     with store.reading() as session:
         uid = accounts.user_id(session, user)
         if uid is None:
             return search_store.SearchResult(query=query, unknown=search_store.words_of(query))
-        viewer = accounts.viewer(session, uid)
-        return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query,
-                                   index.expand if index is not None else None,
-                                   offset=offset, limit=limit)
+        return find(settings, session, accounts.viewer(session, uid), query,
+                    offset=offset, limit=limit)

@@ -5,9 +5,12 @@ Each term (a word, or two words read as one phrase such as "golden retriever" or
 user, place, camera, date, person), classifier tags whose WordNet synset is at or below the
 word's synsets (``expand``, supplied by the caller: the store knows no WordNet), camera tags
 containing the word, person tags whose first name it is, and dates ("2019", "2019-06",
-"june 2019", "june"). A photo matches a term when it carries one of the term's tags; the
-score is the sum over terms of the photo's best confidence for that term. Terms that resolve
-to nothing are reported as unknown and the result is empty (AND across terms).
+"june 2019", "june", seasons: "summer", "summer 2019" — meteorological, northern
+hemisphere: summer = June to August). A photo matches a term when it carries one of the
+term's tags; the score is the sum over terms of the photo's best confidence for that term.
+Terms that resolve to nothing are reported as unknown and the result is empty (AND across
+terms, so several person names find the photos with all of them). A term written
+``-word`` excludes the photos that match it ("dog beach 2019 -bob").
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ MONTHS = {name: i + 1 for i, name in enumerate((
     "october", "november", "december"))}
 MONTHS.update({name[:3]: n for name, n in list(MONTHS.items())})
 MONTHS["sept"] = 9
+SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),
+           "winter": (12, 1, 2)}
 _SPLIT = re.compile(r"[\s,;+]+")
 
 
@@ -43,6 +48,7 @@ class SearchResult:
     query: str
     terms: list[Term] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)  # "-word": photos matching it are left out
     total: int = 0
     photo_ids: list[int] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
@@ -60,6 +66,12 @@ def _date_condition(phrase: str) -> ColumnElement[bool] | None:
     if re.fullmatch(r"\d{4}(-\d{2})?", phrase):
         return Tag.name == phrase
     parts = phrase.split()
+    if parts and parts[0] in SEASONS and (len(parts) == 1 or (
+            len(parts) == 2 and re.fullmatch(r"\d{4}", parts[1]))):
+        months = SEASONS[parts[0]]
+        if len(parts) == 1:
+            return or_(*(Tag.name.like(f"%-{m:02d}") for m in months))
+        return Tag.name.in_([f"{parts[1]}-{m:02d}" for m in months])
     if parts and parts[0] in MONTHS:
         month = f"{MONTHS[parts[0]]:02d}"
         if len(parts) == 1:
@@ -114,8 +126,21 @@ def resolve(session: Session, owner_ids: Sequence[int], phrase: str, expand: Exp
 
 def resolve_all(session: Session, owner_ids: Sequence[int], query: str,
                 expand: Expand | None = None) -> tuple[list[Term], list[str]]:
-    """Terms of the query (two-word phrases first) and the words that found nothing."""
-    words = words_of(query)
+    """Terms of the query (two-word phrases first) and the words that found nothing;
+    ``-word`` terms are left to ``excluded_terms``."""
+    words = [w for w in words_of(query) if not w.startswith("-")]
+    return _resolve_words(session, owner_ids, words, expand)
+
+
+def excluded_terms(session: Session, owner_ids: Sequence[int], query: str,
+                   expand: Expand | None = None) -> list[Term]:
+    """The ``-word`` terms of the query (a word that finds nothing excludes nothing)."""
+    words = [w.lstrip("-") for w in words_of(query) if w.startswith("-") and w.strip("-")]
+    return [t for t in (resolve(session, owner_ids, w, expand) for w in words) if t.tag_ids]
+
+
+def _resolve_words(session: Session, owner_ids: Sequence[int], words: list[str],
+                   expand: Expand | None) -> tuple[list[Term], list[str]]:
     terms: list[Term] = []
     unknown: list[str] = []
     i = 0
@@ -142,12 +167,13 @@ def search(
     """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
     shared tags and those of ``owner_ids`` (the user and their shared mounts' groups)."""
     terms, unknown = resolve_all(session, owner_ids, query, expand)
-    result = SearchResult(query=query, terms=terms, unknown=unknown)
+    excluded = excluded_terms(session, owner_ids, query, expand)
+    result = SearchResult(query=query, terms=terms, unknown=unknown, excluded=excluded)
     if unknown or not terms or not mount_ids:
         return result
     every = set(session.scalars(select(Mount.id)))
     mounts = None if every <= set(mount_ids) else list(mount_ids)  # None: no filter needed
-    if len(terms) == 1 and mounts is None and limit is not None:
+    if len(terms) == 1 and mounts is None and limit is not None and not excluded:
         rows = _top_single(session, terms[0], offset + limit)
         if rows is not None:
             result.total = session.scalar(
@@ -156,7 +182,8 @@ def search(
             _fill(result, rows[offset:])
             return result
     # one pass: every match (id, score), ranked here; the driver term bounds their number
-    rows = sorted(((int(i), float(c)) for i, c in session.execute(_ranked(session, terms, mounts))),
+    rows = sorted(((int(i), float(c)) for i, c in
+                   session.execute(_ranked(session, terms, mounts, excluded))),
                   key=lambda r: (-r[1], r[0]))
     result.total = len(rows)
     _fill(result, rows[offset:offset + limit] if limit is not None else rows[offset:])
@@ -189,7 +216,8 @@ def _size(session: Session, term: Term) -> int:
     return session.scalar(select(func.count()).where(PhotoTag.tag_id.in_(term.tag_ids))) or 0
 
 
-def _ranked(session: Session, terms: Sequence[Term], mounts: list[int] | None) -> Select[Any]:
+def _ranked(session: Session, terms: Sequence[Term], mounts: list[int] | None,
+            excluded: Sequence[Term] = ()) -> Select[Any]:
     """Driven by the smallest term; the others are checked per candidate photo."""
     ordered = sorted(terms, key=lambda t: _size(session, t)) if len(terms) > 1 else terms
     first = ordered[0]
@@ -207,6 +235,10 @@ def _ranked(session: Session, terms: Sequence[Term], mounts: list[int] | None) -
     query = select(driver.c.pid.label("id"), score.label("score")).select_from(driver)
     for other in others:
         query = query.where(other.is_not(None))
+    left_out = sorted({i for t in excluded for i in t.tag_ids})
+    if left_out:
+        query = query.where(~select(PhotoTag.photo_id).where(
+            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(left_out)).exists())
     if mounts is not None:
         query = query.join(Photo, Photo.id == driver.c.pid).where(Photo.mount_id.in_(mounts))
     return query

@@ -49,13 +49,37 @@ def test_unknown_terms_give_an_empty_result(client) -> None:
     assert client.get("/api/v1/search?q=dog", headers=BOB).json["total"] == 0
 
 
-def test_search_function_for_dav() -> None:
-    import inspect
+def test_minus_excludes_and_seasons_are_dates(client) -> None:
+    def names(q: str) -> list[str]:
+        return _names(client.get(f"/api/v1/search?q={q}", headers=ALICE).json)
 
-    from recognize.jobs.search import search_photos
+    animals = names("animal")
+    without_dogs = names("animal -dog")
+    assert "n01560419_bulbul.jpg" in without_dogs
+    assert not any("retriever" in n or "collie" in n for n in without_dogs)
+    assert set(without_dogs) < set(animals)
+    assert names("animal -qwertyuiop") == animals  # an unknown exclusion excludes nothing
+    summer, winter = names("summer"), names("winter")
+    assert {"sunrise.jpg", "lake.jpg"} <= set(summer)  # 2019-06-21, 2020-08-02
+    assert "night.jpg" in winter and "night.jpg" not in summer  # 2022-12-24
+    assert "sunrise.jpg" in names("summer 2019") and "lake.jpg" not in names("summer 2019")
+    assert names("summer 2020") == ["lake.jpg"]
+    assert names("mountain") == ["n09472597_volcano.jpg"]
+    data = client.get("/api/v1/search?q=animal -dog", headers=ALICE).json
+    assert [t["text"] for t in data["excluded"]] == ["dog"]
 
-    assert list(inspect.signature(search_photos).parameters)[:4] == [
-        "settings", "store", "user", "query"]
+
+def test_dav_search_and_the_api_agree(world) -> None:
+    """Both ask recognize.jobs.search.find: the same photos in the same order."""
+    from recognize.jobs.search import find, search_photos
+    from recognize.store import accounts
+
+    for query in ("dog", "animal -dog", "summer", "zermatt 2020", "mountain"):
+        api = search_photos(world.settings, world.store, "alice", query, limit=1000)
+        with world.store.reading() as session:
+            viewer = accounts.viewer(session, accounts.user_id(session, "alice") or 0)
+            dav = find(world.settings, session, viewer, query, limit=1000)
+        assert api.photo_ids == dav.photo_ids and api.photo_ids, query
 
 
 def test_tag_list_counts_and_kinds(client) -> None:
