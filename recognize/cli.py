@@ -379,7 +379,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     known = {u.name for u in settings.users}
     for user in users:
         if user not in known:
-            raise ConfigError([f"no user named {user!r}{config_mod._hint(user, known)}"])
+            raise ConfigError([f"no user named {user!r}{config_mod.did_you_mean(user, known)}"])
     summaries = [cluster_user(settings, store, u, full=True if args.full else None)
                  for u in person_owners_of(store, users)]
     if args.json:

@@ -6,66 +6,8 @@ refused with a "did you mean" hint. ``config/recognize.example.toml`` documents 
 ``sections``; the settings object, loading and error descriptions in ``settings``.
 """
 
-from recognize.config.sections import (
-    DEFAULT_CONFIG,
-    ENV_PREFIX,
-    NAME_PATTERN,
-    DuplicatesSettings,
-    FacesSettings,
-    InferenceSettings,
-    JobsSettings,
-    LoginSettings,
-    MediaSettings,
-    MountSettings,
-    PersonsSettings,
-    Section,
-    ServerSettings,
-    StoreSettings,
-    TagsSettings,
-    UserSettings,
-    parse_duration,
-    parse_window,
-)
-from recognize.config.settings import (
-    RETIRED,
-    Settings,
-    _hint,
-    cross_problems,
-    describe,
-    env_json_problems,
-    load,
-    redacted,
-    retired,
-    section_values,
-)
+from recognize.config import sections, settings
+from recognize.config.sections import *  # noqa: F403
+from recognize.config.settings import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_CONFIG",
-    "ENV_PREFIX",
-    "NAME_PATTERN",
-    "RETIRED",
-    "DuplicatesSettings",
-    "FacesSettings",
-    "InferenceSettings",
-    "JobsSettings",
-    "LoginSettings",
-    "MediaSettings",
-    "MountSettings",
-    "PersonsSettings",
-    "Section",
-    "ServerSettings",
-    "Settings",
-    "StoreSettings",
-    "TagsSettings",
-    "UserSettings",
-    "_hint",
-    "cross_problems",
-    "describe",
-    "env_json_problems",
-    "load",
-    "parse_duration",
-    "parse_window",
-    "redacted",
-    "retired",
-    "section_values",
-]
+__all__ = [*sections.__all__, *settings.__all__]

@@ -18,6 +18,27 @@ from pydantic import (
     field_validator,
 )
 
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ENV_PREFIX",
+    "NAME_PATTERN",
+    "DuplicatesSettings",
+    "FacesSettings",
+    "InferenceSettings",
+    "JobsSettings",
+    "LoginSettings",
+    "MediaSettings",
+    "MountSettings",
+    "PersonsSettings",
+    "Section",
+    "ServerSettings",
+    "StoreSettings",
+    "TagsSettings",
+    "UserSettings",
+    "parse_duration",
+    "parse_window",
+]
+
 ENV_PREFIX = "RECOGNIZE_"
 DEFAULT_CONFIG = Path("recognize.toml")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"

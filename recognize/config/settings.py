@@ -41,6 +41,19 @@ from recognize.config.sections import (
 )
 from recognize.errors import ConfigError
 
+__all__ = [
+    "RETIRED",
+    "Settings",
+    "cross_problems",
+    "describe",
+    "did_you_mean",
+    "env_json_problems",
+    "load",
+    "redacted",
+    "retired",
+    "section_values",
+]
+
 
 class Settings(BaseSettings):
     """Everything recognize can be told. Sections map 1:1 to TOML tables."""
@@ -93,7 +106,7 @@ class Settings(BaseSettings):
         for mount in self.mounts:
             if mount.name == name:
                 return mount
-        raise ConfigError([f"no mount named {name!r}{_hint(name, [m.name for m in self.mounts])}"])
+        raise ConfigError([f"no mount named {name!r}{did_you_mean(name, [m.name for m in self.mounts])}"])
 
 
 _HDBSCAN_GONE = ("removed with HDBSCAN: persons are now found by the same-person test "
@@ -143,7 +156,7 @@ def cross_problems(users: list[Any], mounts: list[Any]) -> list[str]:
         for owner in owners if isinstance(owners, list) else []:
             if owner not in user_names:
                 problems.append(
-                    f"mounts[{i}].owners: unknown user {owner!r}{_hint(str(owner), user_names)}"
+                    f"mounts[{i}].owners: unknown user {owner!r}{did_you_mean(str(owner), user_names)}"
                 )
     return problems
 
@@ -152,7 +165,7 @@ def _twice(names: list[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
-def _hint(word: str, choices: list[str] | set[str]) -> str:
+def did_you_mean(word: str, choices: list[str] | set[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -193,7 +206,7 @@ def describe(error: ValidationError) -> list[str]:
         elif err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             known = list(owner.model_fields) if owner else []
-            problems.append(f"{where}: unknown key{_hint(str(loc[-1]), known)}")
+            problems.append(f"{where}: unknown key{did_you_mean(str(loc[-1]), known)}")
         elif err["type"] == "value_error" and not loc:
             problems += [p.strip() for p in str(err["msg"]).removeprefix("Value error, ").split(";")]
         else:

@@ -15,9 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomli_w
-
 from tests.conftest import shared
+from tests.dav.library import write_config
 
 # name in the library -> (file under ../shared/data, identity on it or "")
 ALICE = {
@@ -62,24 +61,6 @@ class Real:
         copy = Real(to, write_config(to, self.password_hash), self.password_hash,
                     dict(self.persons), dict(self.photos))
         return copy
-
-
-def write_config(folder: Path, password_hash: str) -> Path:
-    data = {
-        "server": {"allow_basic_over_http": True},
-        "store": {"data_dir": str(folder / "var")},
-        "users": [{"name": "alice", "password_hash": password_hash},
-                  {"name": "bob", "password_hash": password_hash}],
-        "mounts": [
-            {"name": "photos", "path": str(folder / "photos"), "owners": ["alice"]},
-            {"name": "inbox", "path": str(folder / "inbox"), "owners": ["alice"],
-             "writable": True},
-            {"name": "bobs", "path": str(folder / "bobs"), "owners": ["bob"]},
-        ],
-    }
-    path = folder / "recognize.toml"
-    path.write_text(tomli_w.dumps(data))
-    return path
 
 
 def _place(folder: Path, files: dict[str, tuple[str, str]]) -> None:
