@@ -4,8 +4,9 @@ A folder has the ``faces/`` layout: ``labels.csv`` with columns ``file``, ``kind
 ``identity``; each ``identity`` photo shows one labelled person, its largest face. The faces
 are computed by the job cascade's own faces stage (``recognize.jobs.recognition.faces_stage``,
 so detector and descriptor settings are the configured ones) and cached under
-``~/.cache/recognize-bench`` keyed by the folder, its labels and the stage version: the first
-run embeds every photo (minutes), later runs load the cache (milliseconds).
+``~/.cache/recognize-bench`` keyed by the folder, its labels, the stage version and the
+decode size (``cache_path``): the first run embeds every photo (minutes), later runs load the
+cache (milliseconds); a new detector, landmarker or descriptor version recomputes.
 """
 
 from __future__ import annotations
@@ -79,23 +80,34 @@ def load(folder: Path, *, variant: str = "photo", refresh: bool = False) -> Face
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     from recognize.config import Settings
     from recognize.jobs.recognition import faces_stage
+    from recognize.jobs.worker import media_options
 
     settings = Settings()
     stage = faces_stage(settings)
     folder = folder.resolve()
-    key = hashlib.sha256(
-        f"{folder}\n{stage.version}\n{variant}\n".encode() + (folder / "labels.csv").read_bytes()
-    ).hexdigest()[:16]
+    m = media_options(settings)
+    path = cache_path(folder, stage.version, variant, f"{m.analysis_size}/{m.max_pixels}")
     name = folder.name if variant == "photo" else f"{folder.name}:{variant}"
-    path = CACHE / f"{folder.name}-{variant}-{key}.npz"
     if path.exists() and not refresh:
         return _from_npz(name, path)
     found = _embed(folder, stage, settings, variant)
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(path.with_suffix(".tmp.npz"), **found)
+    np.savez(path.with_suffix(".tmp.npz"), **found)  # type: ignore[arg-type]
     os.replace(path.with_suffix(".tmp.npz"), path)
     face_set = _from_npz(name, path)
     return FaceSet(**{**face_set.__dict__, "cached": False})
+
+
+def cache_path(folder: Path, stage_version: str, variant: str, decode: str) -> Path:
+    """Where the faces of ``folder`` are cached: keyed by the folder, its labels, the faces
+    stage's version (``faces_stage(...).version``: detector, landmarks, descriptor and the
+    detector settings, so a changed detector recomputes), how the photos are decoded for it
+    (``decode``: analysis size and pixel limit) and the variant."""
+    key = hashlib.sha256(
+        f"{folder}\n{stage_version}\n{variant}\n{decode}\n".encode()
+        + (folder / "labels.csv").read_bytes()
+    ).hexdigest()[:16]
+    return CACHE / f"{folder.name}-{variant}-{key}.npz"
 
 
 def _from_npz(name: str, path: Path) -> FaceSet:
