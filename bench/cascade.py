@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -65,8 +66,12 @@ def warm(cache: Path) -> None:
         stage.compute(None, work)
 
 
-def run(data: Path, workers: int, cache: Path) -> dict[str, float | int | list[float]]:
-    with tempfile.TemporaryDirectory() as tmp:
+def run(data: Path, workers: int, cache: Path, keep: bool = False
+        ) -> dict[str, Any]:
+    """``keep``: leave the store in place and return its path as "db" (the caller removes
+    the folder two levels above it)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = tempfile.mkdtemp(prefix="recognize-bench-") if keep else scratch
         config = _config(Path(tmp), data, cache)
         db_path = Path(tmp) / "var" / "recognize.db"
         started = time.perf_counter()
@@ -98,8 +103,12 @@ def run(data: Path, workers: int, cache: Path) -> dict[str, float | int | list[f
                 p.send_signal(signal.SIGTERM)
             for p in procs:
                 p.wait(timeout=120)
-    return {"workers": workers, "photos": photos, "seconds": round(elapsed, 2),
-            "photos_per_s": round(photos / elapsed, 2), "peak_rss_mb": rss}
+    result: dict[str, Any] = {
+        "workers": workers, "photos": photos, "seconds": round(elapsed, 2),
+        "photos_per_s": round(photos / elapsed, 2), "peak_rss_mb": rss}
+    if keep:
+        result["db"] = str(db_path)
+    return result
 
 
 def main() -> int:

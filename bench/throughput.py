@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Throughput on real-sized photos: every stage end to end against the decode-only limit.
+
+    python bench/throughput.py [--data ../shared/data] [--count-12mp 200] [--count-48mp 20]
+                               [--workers 2] [--json]
+
+Builds once, cached in ~/.cache/recognize-bench/throughput (outside the repo), a library of
+real-sized JPEGs made from the shared photos of ``faces/`` and ``imagenet/``: upscaled with
+libvips to 12 MP (4000 x 3000 for a 4:3 photo) and to 48 MP, quality 90, with the source's
+EXIF orientation, GPS and dates copied by exiftool. Then, in one run, per size:
+
+* decode-only: libvips shrink-on-load to the analysis size (media.analysis_size) in this
+  process with one thread: the limit no stage cascade can beat (photos/s);
+* end to end: every stage through real ``recognize worker`` processes (one inference thread
+  each, ``bench/cascade.py``'s setup) from an empty store, with 1 and with N workers:
+  photos/s, seconds until the first photo has every stage done, peak RSS per worker;
+* ratios, on the steady rate (first photo done to last, so start-up is not in it; the
+  rate including start-up is reported too): end to end with 1 worker / decode-only (aim
+  >= 0.7), N workers / 1 worker (aim >= 1.8 for 2). The machine's load average is printed:
+  with other work on the cores the worker ratio says little.
+Worker start is measured apart: seconds from spawning ``recognize worker`` on an empty mount
+until the store records its crawl of that mount (aim <= 1 s). That covers imports, opening
+the store and the first crawl; models that a worker loads lazily on its first photo are not
+in it (they are in "first done").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+CACHE = Path.home() / ".cache" / "recognize-bench" / "throughput"
+SIZES = {"12mp": 12_000_000, "48mp": 48_000_000}
+SOURCES = ("faces", "imagenet")
+EXIF_TAGS = ("-Orientation", "-GPS:all", "-DateTimeOriginal", "-CreateDate", "-ModifyDate",
+             "-Make", "-Model")
+
+
+def sources(data: Path) -> list[Path]:
+    found: list[Path] = []
+    for name in SOURCES:
+        found += sorted(p for p in (data / name).rglob("*")
+                        if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    return found
+
+
+def build(data: Path, size: str, count: int) -> list[Path]:
+    """``count`` JPEGs of about SIZES[size] pixels, made once and kept in CACHE."""
+    import pyvips
+
+    folder = CACHE / size
+    folder.mkdir(parents=True, exist_ok=True)
+    srcs = sources(data)
+    if not srcs:
+        raise SystemExit(f"no photos under {data}/{{{','.join(SOURCES)}}}")
+    made, todo = [], []
+    for i in range(count):
+        src = srcs[i % len(srcs)]
+        out = folder / f"{i:04d}_{src.stem}.jpg"
+        made.append(out)
+        if out.exists():
+            continue
+        image = pyvips.Image.new_from_file(str(src))
+        scale = math.sqrt(SIZES[size] / (image.width * image.height))
+        if image.bands > 3:
+            image = image.flatten()
+        tmp = out.with_suffix(".tmp.jpg")
+        image.resize(scale, kernel="lanczos3").jpegsave(str(tmp), Q=90, keep="none")
+        todo.append((src, tmp, out))
+    if todo:
+        args = []
+        for src, tmp, _ in todo:
+            args += ["-overwrite_original", "-TagsFromFile", str(src), *EXIF_TAGS, str(tmp),
+                     "-execute"]
+        argfile = folder / "exiftool.args"
+        argfile.write_text("\n".join(args) + "\n")
+        subprocess.run(["exiftool", "-q", "-q", "-@", str(argfile)], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        argfile.unlink()
+        for _, tmp, out in todo:
+            tmp.replace(out)
+    return made
+
+
+def decode_limit(paths: list[Path], analysis_size: int) -> dict[str, float]:
+    """Photos/s of libvips shrink-on-load to the analysis size, one thread."""
+    import pyvips
+
+    pyvips.concurrency_set(1)
+    pyvips.cache_set_max(0)
+    started, cpu = time.perf_counter(), time.process_time()
+    for path in paths:
+        image = pyvips.Image.thumbnail(str(path), analysis_size, size="down")
+        image.write_to_memory()
+    elapsed = time.perf_counter() - started
+    return {"photos": len(paths), "seconds": round(elapsed, 2),
+            "photos_per_s": round(len(paths) / elapsed, 3),
+            "cpu_s_per_photo": round((time.process_time() - cpu) / len(paths), 4)}
+
+
+def completions(db_path: Path, spawned_utc: float) -> dict[str, float | None]:
+    """From the store: seconds from spawning the workers until the first photo had its last
+    stage done, and the steady rate between the first and the last photo done (start-up
+    excluded, as it is from the decode-only limit)."""
+    from datetime import datetime
+
+    with sqlite3.connect(db_path, timeout=30) as db:
+        first, last, n = db.execute(
+            "SELECT min(t), max(t), count(*) FROM (SELECT max(done_at) AS t FROM photo_stages "
+            "GROUP BY photo_id)").fetchone()
+    if not first:
+        return {"first_photo_done_s": None, "steady_photos_per_s": None}
+    t0, t1 = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    epoch = datetime(1970, 1, 1)
+    span = (t1 - t0).total_seconds()
+    return {
+        "first_photo_done_s": round((t0 - epoch).total_seconds() - spawned_utc, 2),
+        "steady_photos_per_s": round((n - 1) / span, 3) if n > 1 and span > 0 else None,
+    }
+
+
+def end_to_end(folder: Path, workers: int, cache: Path) -> dict[str, Any]:
+    import cascade
+
+    spawned = time.time()
+    result = dict(cascade.run(folder, workers, cache, keep=True))
+    db_path = Path(str(result.pop("db")))
+    result |= completions(db_path, spawned)
+    shutil.rmtree(db_path.parents[1], ignore_errors=True)
+    return result
+
+
+def worker_start(cache: Path) -> float:
+    """Seconds until a ``recognize worker`` on an empty mount has done its first poll."""
+    import cascade
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        config = cascade._config(Path(tmp), empty, cache)
+        db_path = Path(tmp) / "var" / "recognize.db"
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "recognize.cli", "--config", str(config),
+                                 "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while time.perf_counter() - started < 120:
+                if proc.poll() is not None:
+                    raise RuntimeError("the worker exited early")
+                try:
+                    with sqlite3.connect(db_path, timeout=1) as db:
+                        if db.execute("SELECT count(*) FROM mounts WHERE crawled_at IS NOT NULL"
+                                      ).fetchone()[0]:
+                            return round(time.perf_counter() - started, 2)
+                except sqlite3.Error:
+                    pass
+                time.sleep(0.02)
+            raise RuntimeError("the worker did not start in 120 s")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--count-12mp", type=int, default=200)
+    parser.add_argument("--count-48mp", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    import cascade
+
+    from recognize.config import MediaSettings
+
+    analysis = MediaSettings().analysis_size
+    counts = {"12mp": args.count_12mp, "48mp": args.count_48mp}
+    report: dict[str, Any] = {"load_average_start": os.getloadavg()[0], "sizes": {}}
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cache = Path(cache_dir)
+        cascade.warm(cache)
+        report["worker_start_s"] = worker_start(cache)
+        for size, count in counts.items():
+            if count <= 0:
+                continue
+            paths = build(args.data, size, count)
+            with tempfile.TemporaryDirectory() as tmp:
+                library = Path(tmp) / "photos"
+                library.mkdir()
+                for p in paths:
+                    os.link(p, library / p.name)
+                limit = decode_limit(paths, analysis)
+                one = end_to_end(library, 1, cache)
+                many = end_to_end(library, args.workers, cache)
+            steady_one = one["steady_photos_per_s"] or one["photos_per_s"]
+            steady_many = many["steady_photos_per_s"] or many["photos_per_s"]
+            report["sizes"][size] = {
+                "photos": len(paths), "decode_only": limit, "one": one, "many": many,
+                "e2e_vs_decode": round(steady_one / limit["photos_per_s"], 3),
+                "workers_ratio": round(steady_many / steady_one, 3),
+                "max_peak_rss_mb": max(one["peak_rss_mb"] + many["peak_rss_mb"]),
+            }
+    report["load_average_end"] = os.getloadavg()[0]
+    report["targets"] = {
+        "worker_start_s<=1": report["worker_start_s"] <= 1.0,
+        **{f"{s}_e2e_vs_decode>=0.7": r["e2e_vs_decode"] >= 0.7 for s, r in report["sizes"].items()},
+        **{f"{s}_workers_ratio>=1.8": r["workers_ratio"] >= 1.8 for s, r in report["sizes"].items()},
+        **({"48mp_peak_rss<=700": report["sizes"]["48mp"]["max_peak_rss_mb"] <= 700}
+           if "48mp" in report["sizes"] else {}),
+    }
+    print_table(report, args.workers)
+    if args.json:
+        print(json.dumps(report))
+    return 0
+
+
+def print_table(report: dict[str, Any], workers: int) -> None:
+    print("photos/s of the workers: steady (first photo done to last); with start-up in brackets")
+    print(f"{'size':>5} {'photos':>6} {'decode/s':>9} {'1 worker/s':>16} {'e2e/decode':>10} "
+          f"{f'{workers} workers/s':>16} {'ratio':>6} {'first done s':>12} {'peak RSS MB':>11}")
+    for size, r in report["sizes"].items():
+        print(f"{size:>5} {r['photos']:>6} {r['decode_only']['photos_per_s']:>9} "
+              f"{_rate(r['one']):>16} {r['e2e_vs_decode']:>10} "
+              f"{_rate(r['many']):>16} {r['workers_ratio']:>6} "
+              f"{r['one']['first_photo_done_s']!s:>12} {r['max_peak_rss_mb']:>11}")
+    print(f"worker start: {report['worker_start_s']} s; load average {report['load_average_start']:.1f}"
+          f" -> {report['load_average_end']:.1f} (2 cores: a worker ratio under load says little)")
+    print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}"
+                                  for k, v in report["targets"].items()))
+
+
+def _rate(run: dict[str, Any]) -> str:
+    return f"{run['steady_photos_per_s']} ({run['photos_per_s']})"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
