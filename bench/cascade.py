@@ -54,16 +54,18 @@ def warm(cache: Path) -> None:
     import numpy as np
 
     from recognize.config import Settings
-    from recognize.jobs.recognition import enabled_stages
-    from recognize.jobs.stages import PhotoWork
+    from recognize.jobs.stages import Work, build_stages
     from recognize.media import MediaResult, Metadata
+    from recognize.store.queue import Claimed
 
     settings = Settings()
     settings.inference.cache_dir = str(cache)
-    work = PhotoWork(0, 0, "", "", [])
-    work.media = MediaResult(Metadata(), pixels=np.zeros((256, 256, 3), np.uint8))
-    for stage in enabled_stages(settings):  # builds the tables, converts and caches the models
-        stage.compute(None, work)
+    work = Work(Claimed(0, 0, "", "", 0))
+    work.outputs["media"] = MediaResult(Metadata(), pixels=np.zeros((256, 256, 3), np.uint8))
+    for stage in build_stages(settings):  # builds the tables, converts and caches the models
+        if stage.needs:  # the model stages (the media stage reads a file)
+            stage.compute(work)
+        stage.close()
 
 
 def run(data: Path, workers: int, cache: Path, keep: bool = False

@@ -317,7 +317,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _status_data(settings: config_mod.Settings, store: Any) -> dict[str, Any]:
-    from recognize.jobs.recognition import stage_names
+    from recognize.jobs.stages import stage_names
     from recognize.store import progress
     from recognize.store import queue as queue_store
 
@@ -351,7 +351,7 @@ def _status_tables(settings: config_mod.Settings, store: Any) -> Any:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     from recognize.jobs.scan import sync_accounts
-    from recognize.jobs.stages import pipeline
+    from recognize.jobs.stages import stage_names
     from recognize.store import queue as queue_store
 
     settings = _settings(args)
@@ -361,8 +361,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
     for name in names:
         settings.mount(name)
     with store.session() as session:
-        n = queue_store.retry_failed(session, [refs[n].id for n in names],
-                                     [s.name for s in pipeline()])
+        # a photo fails as a whole (all its claimed stages): every enabled stage runs again
+        n = queue_store.retry_failed(session, [refs[n].id for n in names], stage_names(settings))
     out.print(f"{n} failed photo(s) queued again; run `recognize scan` or let the worker run")
     return 0
 

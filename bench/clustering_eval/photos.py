@@ -2,7 +2,7 @@
 
 A folder has the ``faces/`` layout: ``labels.csv`` with columns ``file``, ``kind`` and
 ``identity``; each ``identity`` photo shows one labelled person, its largest face. The faces
-are computed by the job cascade's own faces stage (``recognize.jobs.recognition.faces_stage``,
+are computed by the job cascade's own faces stage (``recognize.jobs.stages.faces``,
 so detector and descriptor settings are the configured ones) and cached under
 ``~/.cache/recognize-bench`` keyed by the folder, its labels, the stage version and the
 decode size (``cache_path``): the first run embeds every photo (minutes), later runs load the
@@ -17,9 +17,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from recognize.config import Settings
+    from recognize.jobs.stages.faces import FacesStage
 
 CACHE = Path(os.environ.get("RECOGNIZE_BENCH_CACHE", Path.home() / ".cache" / "recognize-bench"))
 
@@ -79,11 +83,11 @@ def load(folder: Path, *, variant: str = "photo", refresh: bool = False) -> Face
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     from recognize.config import Settings
-    from recognize.jobs.recognition import faces_stage
-    from recognize.jobs.worker import media_options
+    from recognize.jobs.stages.faces import FacesStage
+    from recognize.jobs.stages.media import media_options
 
     settings = Settings()
-    stage = faces_stage(settings)
+    stage = FacesStage(settings)
     folder = folder.resolve()
     m = media_options(settings)
     path = cache_path(folder, stage.version, variant, f"{m.analysis_size}/{m.max_pixels}")
@@ -100,7 +104,7 @@ def load(folder: Path, *, variant: str = "photo", refresh: bool = False) -> Face
 
 def cache_path(folder: Path, stage_version: str, variant: str, decode: str) -> Path:
     """Where the faces of ``folder`` are cached: keyed by the folder, its labels, the faces
-    stage's version (``faces_stage(...).version``: detector, landmarks, descriptor and the
+    stage's version (``FacesStage(...).version``: detector, landmarks, descriptor and the
     detector settings, so a changed detector recomputes), how the photos are decoded for it
     (``decode``: analysis size and pixel limit) and the variant."""
     key = hashlib.sha256(
@@ -129,12 +133,14 @@ def _original_size(path: Path) -> tuple[int, int]:
     return (image.height, image.width) if turned else (image.width, image.height)
 
 
-def _embed(folder: Path, stage: object, settings: object, variant: str,
+def _embed(folder: Path, stage: FacesStage, settings: Settings, variant: str,
            ) -> dict[str, np.ndarray]:
-    from recognize.jobs.worker import media_options
-    from recognize.media import decode
+    from recognize.jobs.stages import Work
+    from recognize.jobs.stages.media import media_options
+    from recognize.media import MediaResult, Metadata, decode
+    from recognize.store.queue import Claimed
 
-    options = media_options(settings)  # type: ignore[arg-type]
+    options = media_options(settings)
     rows = _rows(folder)
     embeddings, photo, labelled, identity, box_px, score = [], [], [], [], [], []
     missed = 0
@@ -144,8 +150,9 @@ def _embed(folder: Path, stage: object, settings: object, variant: str,
         if variant == "gray":
             luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
             pixels = np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
-        work = SimpleNamespace(media=SimpleNamespace(pixels=pixels))
-        faces = stage.compute(None, work)  # type: ignore[attr-defined]
+        work = Work(Claimed(number, 0, "", "", 0),
+                    outputs={"media": MediaResult(Metadata(), pixels=pixels)})
+        faces = stage.compute(work)
         if not faces:
             missed += 1
             continue

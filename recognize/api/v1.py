@@ -164,7 +164,7 @@ def thumbnail(photo_id: int) -> Any:
     sizes = settings.media.thumbnail_sizes
     size = int_arg("size", sizes[0], 1, 10_000)
     chosen = min((s for s in sizes if s >= size), default=max(sizes))
-    from recognize.jobs.worker import thumbnail_path
+    from recognize.jobs.stages.media import thumbnail_path
 
     path = thumbnail_path(settings.store.data_dir, chosen, photo_id)
     if not path.is_file():
@@ -175,7 +175,7 @@ def thumbnail(photo_id: int) -> Any:
 @blueprint.get("/jobs")
 def jobs() -> Any:
     """Progress per mount and stage (total, done, failed, queued, rate, ETA) and recent runs."""
-    from recognize.jobs.recognition import stage_names
+    from recognize.jobs.stages import stage_names
     from recognize.store import progress
 
     settings, store = ctx()

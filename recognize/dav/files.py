@@ -27,7 +27,7 @@ log = get_logger(__name__)
 
 def _stages(ctx: Any) -> list[str]:
     """The stages a new photo is queued for: those of the configured pipeline."""
-    from recognize.jobs.recognition import stage_names
+    from recognize.jobs.stages import stage_names
 
     return stage_names(ctx.backend.settings)
 

@@ -176,7 +176,7 @@ class Preview(PhotoFile):
         self._thumb = self._thumbnail()
 
     def _thumbnail(self) -> Path | None:
-        from recognize.jobs.worker import thumbnail_path
+        from recognize.jobs.stages.media import thumbnail_path
 
         settings = self.ctx.backend.settings
         query = parse_qs(self.environ.get("QUERY_STRING", ""))

@@ -104,7 +104,7 @@ def crop_file(settings: Settings, store: Store, face_id: int, size: int = BASE_S
 
 
 def _cut(settings: Settings, face: FaceSource, face_id: int, size: int) -> bytes:
-    from recognize.jobs.worker import media_options, thumbnail_path
+    from recognize.jobs.stages.media import media_options, thumbnail_path
 
     configured = next((m for m in settings.mounts if m.name == face.mount), None)
     root = configured.path if configured is not None else face.location

@@ -19,7 +19,7 @@ from recognize.clustering.cover import FaceBox, choose_cover
 from recognize.clustering.params import ClusterParams
 from recognize.clustering.update import update_persons
 from recognize.config import Settings
-from recognize.errors import NotFound
+from recognize.errors import Conflict, NotFound
 from recognize.log import get_logger
 from recognize.store import Store, accounts, leases
 from recognize.store import persons as person_store
@@ -71,7 +71,7 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
         if uid is None:
             raise NotFound(f"no user named {user!r}")
         if not leases.acquire(session, f"cluster:{user}", holder, 3600):
-            raise NotFound(f"clustering of {user!r} is running on another node")
+            raise Conflict(f"clustering of {user!r} is running on another node")
         mount_ids = accounts.owner_mounts(session, uid)
         if full is None:
             full = leases.get_state(session, state_key) != digest

@@ -1,4 +1,4 @@
-"""Work through the queue in batches: claim, decode once, run the stages, commit per batch."""
+"""Work through the queue in batches: claim, run each photo's stages, commit per batch."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from recognize.config import Settings
 from recognize.errors import MediaError, StorageError
-from recognize.jobs.sources import Source, source_for
-from recognize.jobs.stages import PhotoWork, Stage, pipeline
+from recognize.jobs.stages import Stage, Work, build_stages, plan
 from recognize.log import get_logger
-from recognize.media import ExifReader, Geocoder, MediaOptions, process
 from recognize.store import Store
 from recognize.store import photos as photo_store
 from recognize.store import queue as queue_store
@@ -45,21 +42,6 @@ def is_dead(holder: str) -> bool:
     return False
 
 
-def media_options(settings: Settings) -> MediaOptions:
-    m = settings.media
-    return MediaOptions(
-        analysis_size=m.analysis_size,
-        max_pixels=m.max_pixels,
-        thumbnail_sizes=tuple(m.thumbnail_sizes),
-        thumbnail_quality=m.thumbnail_quality,
-        geocode_max_km=m.geocode_max_km,
-    )
-
-
-def thumbnail_path(data_dir: Path, size: int, photo_id: int) -> Path:
-    return data_dir / "thumbs" / str(size) / f"{photo_id % 256:02x}" / f"{photo_id}.jpg"
-
-
 @dataclass
 class Counters:
     photos: int = 0
@@ -75,29 +57,22 @@ class Counters:
 
 
 class Worker:
-    """Shared, long-lived resources (one exiftool process, the geocoder) and the batch loop."""
+    """The stages (built once: they hold the models, one exiftool process, the geocoder)
+    and the batch loop."""
 
     def __init__(self, settings: Settings, store: Store, stages: Sequence[Stage] | None = None):
         self.settings = settings
         self.store = store
-        if stages is None:
-            from recognize.jobs.recognition import enabled_stages
-
-            stages = pipeline(enabled_stages(settings))
-        self.stages = list(stages)
-        self.by_name = {s.name: s for s in self.stages}
-        self.options = media_options(settings)
-        self.exif = ExifReader()
-        self.geocoder = Geocoder()
+        self.stages = list(build_stages(settings) if stages is None else stages)
         self.name = worker_name()
         self.counters = Counters()
         self._local = threading.local()
-        self._sources: dict[str, Source] = {}
         self.faces_changed: set[int] = set()  # mounts whose faces changed: persons to update
         self.hashes_changed: set[int] = set()  # mounts with newly hashed photos: duplicates
 
     def close(self) -> None:
-        self.exif.close()
+        for stage in self.stages:
+            stage.close()
         executor = getattr(self._local, "executor", None)
         if executor is not None:
             executor.shutdown(wait=False)
@@ -111,7 +86,6 @@ class Worker:
             return sum(
                 photo_store.enqueue_outdated(session, mount_id, s.name, s.version)
                 for s in self.stages
-                if s.name != "media"
             )
 
     def release_dead_claims(self) -> int:
@@ -144,8 +118,7 @@ class Worker:
                 )
             if not batch:
                 break
-            works = [PhotoWork(c.photo_id, c.mount_id, c.location, c.path, c.stages)
-                     for c in batch]
+            works = [Work(claim) for claim in batch]
             t_work = time.perf_counter()
             for work in works:
                 self.run_photo(work)
@@ -157,7 +130,7 @@ class Worker:
                       t_work - t_claim, t_save - t_work, time.perf_counter() - t_save)
         return self.counters
 
-    def run_photo(self, work: PhotoWork) -> None:
+    def run_photo(self, work: Work) -> None:
         """Run the stages of one photo under the per-photo timeout."""
         timeout = self.settings.jobs.photo_timeout
         executor = getattr(self._local, "executor", None)
@@ -171,71 +144,49 @@ class Worker:
             executor.shutdown(wait=False, cancel_futures=True)
             self._local.executor = None
             work.error, work.permanent = f"timed out after {timeout} s", False
-            log.warning("photo %s timed out after %s s", work.path, timeout)
+            log.warning("photo %s timed out after %s s", work.claim.path, timeout)
 
-    def compute_photo(self, work: PhotoWork) -> None:
-        """Decode once and compute every claimed stage; failures are kept on ``work``."""
+    def compute_photo(self, work: Work) -> None:
+        """Compute every claimed stage (and what they need); failures are kept on ``work``."""
         try:
-            if "media" in work.stages or any(
-                self.by_name[s].needs_pixels for s in work.stages if s in self.by_name
-            ):
-                with self.source(work.location).local(work.path) as path:
-                    work.media = process(
-                        path, self.options, self.exif, self.geocoder, self._thumbs(work)
-                    )
-            for name in work.stages:
-                stage = self.by_name.get(name)
-                if stage is not None:
-                    work.outputs[name] = stage.compute(self, work)
+            for stage in plan(self.stages, work.claim.stages):
+                work.outputs[stage.name] = stage.compute(work)
         except StorageError:
             raise  # the data directory is full or read-only: no fault of the photo's
         except MediaError as exc:
             work.error, work.permanent = exc.reason, True
         except Exception as exc:  # a bug or a transient failure: retried, never fatal
-            log.exception("photo %s failed", work.path)
+            log.exception("photo %s failed", work.claim.path)
             work.error = f"{type(exc).__name__}: {exc}"
 
-    def source(self, location: str) -> Source:
-        """The source of the mount at ``location`` (sources are made once per mount)."""
-        if location not in self._sources:
-            mount = next((m for m in self.settings.mounts if m.path == location), None)
-            if mount is None:
-                raise MediaError(f"the mount at {location} is no longer configured")
-            self._sources[location] = source_for(mount)
-        return self._sources[location]
-
-    def _thumbs(self, work: PhotoWork) -> dict[int, Path]:
-        data_dir = self.settings.store.data_dir
-        return {s: thumbnail_path(data_dir, s, work.photo_id) for s in self.options.thumbnail_sizes}
-
-    def save(self, works: list[PhotoWork]) -> None:
+    def save(self, works: list[Work]) -> None:
         jobs = self.settings.jobs
-        decoded = sum(1 for w in works if w.media is not None and w.media.pixels is not None)
         failed = 0
         with self.store.session() as session:
             for work in works:
+                claim = work.claim
                 if work.error is not None:
                     failed += queue_store.fail(
                         session,
-                        work.photo_id,
-                        work.stages,
+                        claim.photo_id,
+                        claim.stages,
                         work.error,
                         max_attempts=jobs.max_attempts,
                         backoff_seconds=jobs.retry_backoff,
                         permanent=work.permanent,
                     )
                     continue
-                done = [n for n in work.stages if n in work.outputs]
-                if "faces" in done:
-                    self.faces_changed.add(work.mount_id)
-                if "media" in done:
-                    self.hashes_changed.add(work.mount_id)
-                for name in done:
-                    stage = self.by_name[name]
-                    stage.save(session, work, work.outputs[name])
-                    photo_store.record_stage(session, work.photo_id, name, stage.version)
-                queue_store.finish(session, work.photo_id, work.stages, self.name)
+                for stage in self.stages:
+                    if stage.name not in claim.stages or stage.name not in work.outputs:
+                        continue  # computed only because a claimed stage needs it
+                    if stage.changes_faces:
+                        self.faces_changed.add(claim.mount_id)
+                    if stage.changes_hashes:
+                        self.hashes_changed.add(claim.mount_id)
+                    stage.save(session, work, work.outputs[stage.name])
+                    photo_store.record_stage(session, claim.photo_id, stage.name, stage.version)
+                queue_store.finish(session, claim.photo_id, claim.stages, self.name)
         for work in works:  # after the commit: what really was saved
-            log.debug("%s photo %d (%s)", "failed" if work.error else "saved", work.photo_id,
-                      ",".join(work.stages))
-        self.counters.add(len(works), decoded, failed)
+            log.debug("%s photo %d (%s)", "failed" if work.error else "saved",
+                      work.claim.photo_id, ",".join(work.claim.stages))
+        self.counters.add(len(works), sum(w.decoded for w in works), failed)

@@ -84,7 +84,7 @@ def test_patch_applies_persists_and_reclusters(admin_app) -> None:
 
 
 def test_faces_stage_version_follows_detector_settings(admin_app) -> None:
-    from recognize.jobs.recognition import detector_suffix
+    from recognize.jobs.stages.faces import detector_suffix
 
     _, settings, _, _ = admin_app
     assert detector_suffix(settings) == ""

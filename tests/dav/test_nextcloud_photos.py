@@ -191,7 +191,7 @@ def test_realpath_urls_and_previews_resolve_for_every_user_and_mount(
             assert got.status == 200, (url, got.status)
             assert got.body == (library.folder / mount / name).read_bytes()
     # a cached thumbnail (the worker's) is served when it is large enough, else the original
-    from recognize.jobs.worker import thumbnail_path
+    from recognize.jobs.stages.media import thumbnail_path
 
     night = library.ids["photos/night.jpg"]
     small = thumbnail_path(library.folder / "var", 256, night)

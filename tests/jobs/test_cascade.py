@@ -354,22 +354,28 @@ def test_watcher_picks_up_new_files_at_once(tmp_path: Path, password_hash: str) 
 
 def test_a_photo_that_takes_too_long_is_recorded_as_failed(tmp_path: Path,
                                                           password_hash: str) -> None:
-    from recognize.jobs.stages import MEDIA, Stage
+    from recognize.jobs.stages import Stage, Work, build_stages
     from recognize.jobs.worker import Worker
 
     photos = tmp_path / "photos"
     write_demo_photos(photos)
     path = write_config(tmp_path, {"demo": photos}, password_hash,
-                        jobs={"photo_timeout": 1, "max_attempts": 2, "retry_backoff": 0})
+                        jobs={"photo_timeout": 1, "max_attempts": 2, "retry_backoff": 0},
+                        faces={"enabled": False}, tags={"enabled": False})
     settings = config_mod.load(path)
     store = open_store(settings)
 
-    def slow_on_the_lake(_ctx: object, work: object) -> None:
-        if getattr(work, "path", "").endswith("lake.jpg"):
-            time.sleep(3)  # a decoder stuck on one file
+    class Stuck(Stage):
+        name, version = "stuck", "stuck@1"
 
-    stuck = Stage("stuck", "stuck@1", False, slow_on_the_lake, lambda *_: None)
-    worker = Worker(settings, store, [MEDIA, stuck])
+        def compute(self, work: Work) -> None:
+            if work.claim.path.endswith("lake.jpg"):
+                time.sleep(3)  # a decoder stuck on one file
+
+        def save(self, *_: object) -> None:
+            pass
+
+    worker = Worker(settings, store, [*build_stages(settings), Stuck()])
     try:
         from recognize.jobs.scan import scan
 

@@ -195,3 +195,17 @@ def test_poor_faces_are_kept_out_of_persons_with_their_reason(world) -> None:
     finally:
         db.execute("UPDATE faces SET quality = NULL WHERE id = ?", (face,))
         cluster_user(settings, store, "alice", full=True)
+
+
+def test_clustering_held_by_another_node_is_a_conflict(tmp_path: Path, password_hash: str) -> None:
+    from recognize.errors import Conflict
+    from recognize.store import leases
+
+    settings = config_mod.load(write_config(tmp_path, {}, password_hash))
+    store = open_store(settings)
+    with store.session() as session:
+        assert leases.acquire(session, "cluster:alice", "other-node", 3600)
+    with pytest.raises(Conflict, match="running on another node"):
+        cluster_user(settings, store, "alice")
+    with store.session() as session:  # the other node's lease is left alone
+        assert not leases.acquire(session, "cluster:alice", "cli", 3600)

@@ -31,7 +31,7 @@ def indexed(tmp_path, password_hash: str):
 
 
 def classify(store, photo: int) -> set[str]:
-    """What the tags stage saves for a photo (recognize/jobs/recognition.py's save)."""
+    """What the tags stage saves for a photo (recognize/jobs/stages/tags.py's save)."""
     with store.session() as session:
         photo_store.set_tags(session, photo, [("dog", "classifier", 0.9),
                                               ("animal", "classifier", 0.95)],

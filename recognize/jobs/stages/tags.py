@@ -1,0 +1,52 @@
+"""The tags stage: the classifier on the media stage's decode, mapped to WordNet tags by
+the tag rules; saves the photo's classifier tags."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from recognize.config import Settings
+from recognize.jobs.stages import Stage, Work, runtime
+from recognize.jobs.stages.media import pixels_of
+from recognize.store import photos as photo_store
+
+
+class TagsStage(Stage):
+    name = "tags"
+    needs = ("media",)
+
+    def __init__(self, settings: Settings) -> None:
+        from recognize.inference.classify import load_classifier
+        from recognize.jobs.config_check import tag_rules, tag_rules_path
+
+        self.classifier = load_classifier(settings.tags.model, runtime(settings))
+        rules_path = tag_rules_path(settings)  # the parser PATCH /config and config check use
+        self.rules = tag_rules(settings)
+        rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
+        self.source = f"classifier:{self.classifier.version}"
+        self.version = f"{self.classifier.version}+rules@{rules_digest}"
+
+    def compute(self, work: Work) -> Any:
+        from recognize.inference.classify_tags import tags_for
+
+        pixels = pixels_of(work)
+        if pixels is None:
+            return []
+        predictions = self.classifier.predict([pixels], top_k=self.rules.top_k)[0]
+        return tags_for(predictions, self.rules, source=self.source)
+
+    def save(self, session: Session, work: Work, output: Any) -> None:
+        photo_store.set_tags(
+            session,
+            work.claim.photo_id,
+            [(t.name, "classifier", t.confidence) for t in output],
+            source="classifier",
+            synsets={t.name: (t.synset, t.parent) for t in output},
+        )
+
+
+def build(settings: Settings) -> TagsStage:
+    return TagsStage(settings)
