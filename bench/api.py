@@ -9,6 +9,7 @@ city), a date (year + month tag), a camera, and one face in one of ``--persons``
 (60 % named, so their person tags exist). Inserted with bulk inserts into a SQLite store in
 a temp dir. Then timed through the API (Flask test client, authenticated, limit 50): search
 with single tags, hypernyms ("dog", "animal"), person names, years, places, multi-term AND,
+plain words ("puppy", "beach", "mountain"), seasons, "-name" exclusions,
 and the tag list with counts. Aim: search p99 <= 100 ms. The WordNet class table is built
 once into ``--models`` (default: a temp dir; needs timm and Debian's wordnet-base).
 """
@@ -121,6 +122,12 @@ def queries(info: dict, n: int, rng: random.Random) -> dict[str, list[str]]:
         "place": [rng.choice(cities).lower() for _ in range(n)],
         "multi-term AND": [f"{rng.choice(['dog', 'animal', 'car'])} {rng.randint(2005, 2024)} "
                            f"{rng.choice(cities).lower()}" for _ in range(n)],
+        "plain words": [rng.choice(["puppy", "pooch", "beach", "mountain", "snow", "automobile"])
+                        for _ in range(n)],
+        "season": [rng.choice(["summer", "winter", f"summer {rng.randint(2005, 2024)}"])
+                   for _ in range(n)],
+        "with -exclusion": [f"{rng.choice(['dog', 'animal', 'beach'])} {rng.randint(2005, 2024)} "
+                            f"-{rng.choice(info['named']).split()[0].lower()}" for _ in range(n)],
     }
 
 
