@@ -29,6 +29,7 @@ __all__ = [
     "LoginSettings",
     "MediaSettings",
     "MountSettings",
+    "ObjectsSettings",
     "PersonsSettings",
     "Section",
     "ServerSettings",
@@ -244,6 +245,12 @@ class DuplicatesSettings(Section):
     max_distance: int = Field(72, ge=0, le=256)
     mirrored: bool = True
     debounce: int = Field(60, ge=0, le=86400)
+
+
+class ObjectsSettings(Section):
+    enabled: bool = False
+    model: Literal["nanodet"] = "nanodet"
+    min_score: float = Field(0.4, ge=0.0, le=1.0)
 
 
 class TagsSettings(Section):

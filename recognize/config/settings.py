@@ -33,6 +33,7 @@ from recognize.config.sections import (
     LoginSettings,
     MediaSettings,
     MountSettings,
+    ObjectsSettings,
     PersonsSettings,
     ServerSettings,
     StoreSettings,
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     faces: FacesSettings = Field(default_factory=FacesSettings)
     persons: PersonsSettings = Field(default_factory=PersonsSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
+    objects: ObjectsSettings = Field(default_factory=ObjectsSettings)
     duplicates: DuplicatesSettings = Field(default_factory=DuplicatesSettings)
     _source: Path | None = PrivateAttr(default=None)  # the file it was read from
 

@@ -81,6 +81,7 @@ STAGES: tuple[Entry, ...] = (
     Entry("media", "recognize.jobs.stages.media", None),
     Entry("faces", "recognize.jobs.stages.faces", "faces"),
     Entry("tags", "recognize.jobs.stages.tags", "tags"),
+    Entry("objects", "recognize.jobs.stages.objects", "objects"),
 )
 """Every stage, in the order a photo goes through them (a stage comes after its needs)."""
 
