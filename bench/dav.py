@@ -112,9 +112,10 @@ def make_library(work: Path, folder: Path) -> Path:
     from recognize.jobs.crawl import crawl
     from recognize.jobs.sources import LocalSource
     from recognize.passwords import hash_password
-    from recognize.store import Store, accounts, views
+    from recognize.store import Store, accounts, people
     from recognize.store import persons as person_store
     from recognize.store import photos as photo_store
+    from recognize.store import tags as tag_store
 
     cfg = work / "recognize.toml"
     cfg.write_text(tomli_w.dumps({
@@ -132,16 +133,16 @@ def make_library(work: Path, folder: Path) -> Path:
         known = photo_store.known_files(session, refs["bench"].id)
         free: list[int] = []
         person = person_store.create_person(session, uid, "P")
-        tag = views.create_user_tag(session, uid, "t")
+        tag = tag_store.create_user_tag(session, uid, "t")
         for path, k in known.items():
             if path != "big.jpg":
-                views.add_face(session, k.id, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=person)
-                free.append(views.add_face(session, k.id, (0.5, 0.5, 0.2, 0.2), 0.9))
-                views.tag_photo(session, k.id, tag)
+                people.add_face(session, k.id, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=person)
+                free.append(people.add_face(session, k.id, (0.5, 0.5, 0.2, 0.2), 0.9))
+                tag_store.put_tag(session, k.id, tag)
             photo_store.save_media(session, k.id, {"mime": "image/jpeg"}, None)
         big = known["big.jpg"].id
         other = person_store.create_person(session, uid, "Big")
-        views.add_face(session, big, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=other)
+        people.add_face(session, big, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=other)
     store.close()
     _cached_crops(work / "var", free, (0.5, 0.5, 0.2, 0.2))
     return cfg

@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
 from recognize.passwords import hash_password
+from recognize.store.opening import open_store
 
 
 def run(data: Path) -> dict[str, float | int]:

@@ -136,8 +136,8 @@ def _settings(args: argparse.Namespace) -> config_mod.Settings:
 
 def _open_store(settings: config_mod.Settings) -> Any:
     """Check that the data directory takes a write (clear message if not), then open."""
-    from recognize.jobs.scan import open_store
     from recognize.store.health import require_data_dir
+    from recognize.store.opening import open_store
 
     require_data_dir(settings.store.data_dir)
     return open_store(settings)
@@ -298,7 +298,7 @@ def _queued(store: Any) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from recognize.jobs.scan import open_store
+    from recognize.store.opening import open_store
 
     settings = _settings(args)
     store = open_store(settings)
@@ -350,9 +350,9 @@ def _status_tables(settings: config_mod.Settings, store: Any) -> Any:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from recognize.jobs.scan import sync_accounts
     from recognize.jobs.stages import stage_names
     from recognize.store import queue as queue_store
+    from recognize.store.opening import sync_accounts
 
     settings = _settings(args)
     store = _open_store(settings)

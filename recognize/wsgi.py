@@ -32,8 +32,8 @@ def make_app(settings: Settings, store: Store) -> Any:
 
 def serve(settings: Settings) -> int:
     from recognize.jobs.limits import apply_thread_limits
-    from recognize.jobs.scan import open_store
     from recognize.store.health import require_data_dir
+    from recognize.store.opening import open_store
 
     if settings.server.worker:
         apply_thread_limits(settings)
@@ -137,8 +137,8 @@ def run_worker(settings: Settings) -> int:
     apply_thread_limits(settings)
     apply_nice(settings)
     from recognize.jobs.cascade import Cascade
-    from recognize.jobs.scan import open_store
     from recognize.store.health import require_data_dir
+    from recognize.store.opening import open_store
 
     require_data_dir(settings.store.data_dir)
     store = open_store(settings)

@@ -18,13 +18,13 @@ from recognize.api.common import (
     paging,
     viewer,
 )
+from recognize.store import face_info, people
 from recognize.store import persons as person_store
-from recognize.store import views
 
 blueprint = Blueprint("persons", __name__)
 
 
-def face_json(f: person_store.FaceInfo) -> dict[str, Any]:
+def face_json(f: face_info.FaceInfo) -> dict[str, Any]:
     return {"id": f.id, "photo_id": f.photo_id, "box": [round(v, 6) for v in f.box],
             "score": round(f.score, 4), "person_id": f.person_id, "assigned_by": f.assigned_by,
             "quality": f.quality}
@@ -34,8 +34,8 @@ def _persons(person_id: int | None = None, hidden: bool = False) -> list[dict[st
     _, store = ctx()
     seen = viewer()
     with store.reading() as session:
-        groups = views.persons(session, seen, person_id, hidden=hidden)
-        covers = person_store.covers(session, seen, [g.key for g in groups])
+        groups = people.persons(session, seen, person_id, hidden=hidden)
+        covers = face_info.covers(session, seen, [g.key for g in groups])
     out = []
     for group in groups:
         cover = covers.get(group.key)
@@ -145,15 +145,15 @@ def person_faces(person_id: int) -> Any:
     _person(person_id)
     offset, limit = paging()
     with store.reading() as session:
-        total, rows = person_store.faces_info(session, viewer(), person_id=person_id,
+        total, rows = face_info.faces_info(session, viewer(), person_id=person_id,
                                               offset=offset, limit=limit)
     return page(total, offset, limit, [face_json(f) for f in rows])
 
 
-def _own_face(face_id: int) -> person_store.FaceInfo:
+def _own_face(face_id: int) -> face_info.FaceInfo:
     _, store = ctx()
     with store.reading() as session:
-        _, rows = person_store.faces_info(session, viewer(), face_ids=[face_id])
+        _, rows = face_info.faces_info(session, viewer(), face_ids=[face_id])
     if not rows:
         raise ApiError(404, f"no face {face_id}", "not_found")
     return rows[0]
@@ -164,7 +164,7 @@ def unassigned_faces() -> Any:
     _, store = ctx()
     offset, limit = paging()
     with store.reading() as session:
-        total, rows = person_store.faces_info(session, viewer(), unassigned=True,
+        total, rows = face_info.faces_info(session, viewer(), unassigned=True,
                                               offset=offset, limit=limit)
     return page(total, offset, limit, [face_json(f) for f in rows])
 

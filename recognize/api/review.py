@@ -10,8 +10,8 @@ from flask import Blueprint, jsonify, send_file
 from recognize.api.common import ApiError, ctx, int_arg, viewer
 from recognize.api.persons import _own_face, _person, face_json
 from recognize.jobs.crops import CROP_SIZES, crop_file
+from recognize.store import face_info, review
 from recognize.store import persons as person_store
-from recognize.store import review
 
 blueprint = Blueprint("review", __name__)
 
@@ -67,7 +67,7 @@ def ignored_faces() -> Any:
     _, store = ctx()
     with store.reading() as session:
         ids = review.ignored_faces(session, viewer())
-        _, rows = person_store.faces_info(session, viewer(), face_ids=ids)
+        _, rows = face_info.faces_info(session, viewer(), face_ids=ids)
     return jsonify({"items": [face_json(f) for f in rows]})
 
 

@@ -10,6 +10,7 @@ from recognize.api.common import ApiError, ctx, paging, viewer
 from recognize.api.v1 import photo_json
 from recognize.jobs.search import search_photos
 from recognize.store import photos as photo_store
+from recognize.store import tags as tag_store
 
 blueprint = Blueprint("search", __name__)
 MAX_QUERY = 500
@@ -29,7 +30,7 @@ def search() -> Any:
     if result.photo_ids:
         with store.reading() as session:
             photos = photo_store.get_many(session, result.photo_ids)
-            tags = photo_store.tags_of(session, result.photo_ids, viewer().owner_ids)
+            tags = tag_store.tags_of(session, result.photo_ids, viewer().owner_ids)
             for pid, score in zip(result.photo_ids, result.scores, strict=True):
                 if pid in photos:
                     items.append({**photo_json(photos[pid], tags[pid]), "score": score})

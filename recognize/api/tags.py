@@ -18,7 +18,7 @@ from recognize.api.common import (
     user_mounts,
     viewer,
 )
-from recognize.store import tag_removals, views
+from recognize.store import tag_removals
 from recognize.store import tags as tag_store
 
 blueprint = Blueprint("tags", __name__)
@@ -62,7 +62,7 @@ def create_tag() -> Any:
     uid = viewer().user_id
     name = name_field(body())
     with store.session() as session:
-        tag_id = views.create_user_tag(session, uid, name)
+        tag_id = tag_store.create_user_tag(session, uid, name)
     return jsonify(_one(tag_id)), 201
 
 
@@ -87,7 +87,7 @@ def rename_tag(tag_id: int) -> Any:
     name = name_field(body())
     _editable(uid, tag_id)
     with store.session() as session:
-        views.rename_user_tag(session, uid, tag_id, name)
+        tag_store.rename_user_tag(session, uid, tag_id, name)
     return jsonify(_one(tag_id))
 
 
@@ -97,7 +97,7 @@ def delete_tag(tag_id: int) -> Any:
     uid = viewer().user_id
     _editable(uid, tag_id)
     with store.session() as session:
-        views.delete_user_tag(session, uid, tag_id)
+        tag_store.delete_user_tag(session, uid, tag_id)
     return "", 204
 
 
@@ -142,10 +142,10 @@ def _tag_for(session: Any, uid: int, data: dict[str, Any]) -> int:
     name = name_field(data, required=False)
     if name is None:
         raise ApiError(400, "give 'tag_id' or 'name'")
-    for found in views.tag_list(session, uid, []):
+    for found in tag_store.tag_list(session, uid, []):
         if found.name == name and found.kind == "user":
             return int(found.key)
-    return views.create_user_tag(session, uid, name)
+    return tag_store.create_user_tag(session, uid, name)
 
 
 @blueprint.delete("/photos/<int:photo_id>/tags/<int:tag_id>")

@@ -21,6 +21,7 @@ from recognize.api.common import (
     viewer,
 )
 from recognize.store import photos as photo_store
+from recognize.store import tags as tag_store
 from recognize.store.models import Photo
 
 blueprint = Blueprint("v1", __name__)
@@ -40,7 +41,7 @@ def health() -> Any:
     return jsonify(body), 200 if report.ok else 503
 
 
-def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -> dict[str, Any]:
+def photo_json(photo: Photo, tags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": photo.id,
         "mount": photo.mount.name,
@@ -73,7 +74,7 @@ def photo_json(photo: Photo, tags: list[tuple[str, str, float]] | None = None) -
         "dhash": photo.dhash,
     }
     if tags is not None:
-        data["tags"] = [{"name": n, "kind": k, "confidence": round(c, 4)} for n, k, c in tags]
+        data["tags"] = tags
     return data
 
 
@@ -105,7 +106,7 @@ def list_photos() -> Any:
     with store.reading() as session:
         _check_filter_ids(session, seen, flt)
         total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
-        tags = photo_store.tags_of(session, [p.id for p in rows], seen.owner_ids)
+        tags = tag_store.tags_of(session, [p.id for p in rows], seen.owner_ids)
         items = [photo_json(p, tags[p.id]) for p in rows]
     return page(total, offset, limit, items)
 
@@ -113,12 +114,11 @@ def list_photos() -> Any:
 def _check_filter_ids(session: Any, seen: Any, flt: photo_store.PhotoFilter) -> None:
     """A tag or person filter names something the user may see, else 404 (another user's
     ids reveal nothing)."""
-    from recognize.store import tags as tag_store
-    from recognize.store import views
+    from recognize.store import people
 
     for tag_id in flt.tag_ids:
         tag_store.get_tag(session, seen.owner_ids, tag_id)
-    if flt.person_id is not None and not views.persons(session, seen, flt.person_id):
+    if flt.person_id is not None and not people.persons(session, seen, flt.person_id):
         raise ApiError(404, f"no person {flt.person_id}", "not_found")
 
 
@@ -153,7 +153,7 @@ def get_photo(photo_id: int) -> Any:
         photo = photo_store.get(session, photo_id)
         if photo is None:  # removed since the check
             raise ApiError(404, f"no photo {photo_id}", "not_found")
-        tags = photo_store.tags_of(session, [photo_id], viewer().owner_ids)[photo_id]
+        tags = tag_store.tags_of(session, [photo_id], viewer().owner_ids)[photo_id]
         return jsonify(photo_json(photo, tags))
 
 

@@ -18,8 +18,9 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 
 from recognize.dav import names
 from recognize.dav.context import UserContext
-from recognize.store import views
-from recognize.store.views import PhotoRow, Stat
+from recognize.store import people
+from recognize.store import tags as tag_store
+from recognize.store.rows import PhotoRow, Stat
 
 NS_OC = "http://owncloud.org/ns"
 NS_RC = "urn:recognize:ns"
@@ -258,8 +259,8 @@ class PhotoFolder(VirtualCollection):
 
     def _load_props(self, session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
         if kind == "tags":
-            return views.tags_of(session, ids, self.ctx.viewer.owner_ids)
-        return views.faces_of(session, ids, self.ctx.viewer)
+            return tag_store.tags_of(session, ids, self.ctx.viewer.owner_ids)
+        return people.faces_of(session, ids, self.ctx.viewer)
 
 
 class PhotoFile(Props, DAVNonCollection):

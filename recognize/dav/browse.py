@@ -10,9 +10,9 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFolder, VirtualCollection
+from recognize.store import browse
 from recognize.store import duplicates as duplicate_store
-from recognize.store import views
-from recognize.store.views import Group, PhotoRow, Stat
+from recognize.store.rows import Group, PhotoRow, Stat, photos_by_id
 
 UNKNOWN_CITY = "Unknown place"
 
@@ -26,7 +26,7 @@ class PlacesRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.countries(session, self.ctx.mount_ids)
+            groups = browse.countries(session, self.ctx.mount_ids)
         return [CountryFolder(self.child_path(n), self.environ, self.ctx, g.stat, g.key)
                 for n, g in names.unique(groups, lambda g: names.safe(g.key))]
 
@@ -41,7 +41,7 @@ class CountryFolder(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.cities(session, self.ctx.mount_ids, self.country)
+            groups = browse.cities(session, self.ctx.mount_ids, self.country)
         return [CityFolder(self.child_path(n), self.environ, self.ctx, g.stat, self.country, g.key)
                 for n, g in names.unique(groups, lambda g: names.safe(g.key or UNKNOWN_CITY))]
 
@@ -55,10 +55,10 @@ class CityFolder(PhotoFolder):
         self.country, self.city = country, city
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.place_photos(session, self.ctx.mount_ids, self.country, self.city, names_)
+        return browse.place_photos(session, self.ctx.mount_ids, self.country, self.city, names_)
 
     def compute_stat(self, session: Session) -> Stat:
-        return _stat_of(views.cities(session, self.ctx.mount_ids, self.country), self.city)
+        return _stat_of(browse.cities(session, self.ctx.mount_ids, self.country), self.city)
 
 
 class DatesRoot(VirtualCollection):
@@ -66,7 +66,7 @@ class DatesRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.years(session, self.ctx.mount_ids)
+            groups = browse.years(session, self.ctx.mount_ids)
         return [YearFolder(self.child_path(f"{int(g.key):04d}"), self.environ, self.ctx, g.stat,
                            int(g.key)) for g in groups]
 
@@ -81,7 +81,7 @@ class YearFolder(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.months(session, self.ctx.mount_ids, self.year)
+            groups = browse.months(session, self.ctx.mount_ids, self.year)
         return [MonthFolder(self.child_path(f"{self.year:04d}-{int(g.key):02d}"), self.environ,
                             self.ctx, g.stat, self.year, int(g.key)) for g in groups]
 
@@ -95,10 +95,10 @@ class MonthFolder(PhotoFolder):
         self.year, self.month = year, month
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.month_photos(session, self.ctx.mount_ids, self.year, self.month, names_)
+        return browse.month_photos(session, self.ctx.mount_ids, self.year, self.month, names_)
 
     def compute_stat(self, session: Session) -> Stat:
-        return _stat_of(views.months(session, self.ctx.mount_ids, self.year), self.month)
+        return _stat_of(browse.months(session, self.ctx.mount_ids, self.year), self.month)
 
 
 class DuplicatesRoot(VirtualCollection):
@@ -113,7 +113,7 @@ class DuplicatesRoot(VirtualCollection):
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
             groups = self._groups(session)
-            first = {r.id: r for r in views.photos_by_id(session, [g[0] for g in groups])}
+            first = {r.id: r for r in photos_by_id(session, [g[0] for g in groups])}
         labelled = [(names.split(first[g[0]].name)[0], g) for g in groups if g[0] in first]
         return [DuplicateGroup(self.child_path(n), self.environ, self.ctx, None, item[1])
                 for n, item in names.unique(labelled, lambda i: names.safe(i[0]))]
@@ -128,7 +128,7 @@ class DuplicateGroup(PhotoFolder):
         self.ids = ids
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.photos_by_id(session, self.ids, names_)
+        return photos_by_id(session, self.ids, names_)
 
     def compute_stat(self, session: Session) -> Stat:
         rows = self.query(session, None)

@@ -21,8 +21,8 @@ from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, Props, VirtualCollection, forbid
 from recognize.jobs.crops import BASE_SIZE, Crop, cached_crop, crop_file
-from recognize.store import persons, views
-from recognize.store.views import PhotoRow, Stat
+from recognize.store import face_info, people, persons
+from recognize.store.rows import PhotoRow, Stat
 
 COVER_NAME = "folder.jpg"
 
@@ -117,7 +117,7 @@ class CoverFile(CropContent, Props, DAVNonCollection):
 def cover_entry(folder: Any) -> CoverFile | None:
     """The cover entry of a person folder (None for a person with no face)."""
     with folder.ctx.reading() as session:
-        found = persons.covers(session, folder.ctx.viewer, [folder.person_id])
+        found = face_info.covers(session, folder.ctx.viewer, [folder.person_id])
     cover = found.get(folder.person_id)
     if cover is None:
         return None
@@ -135,10 +135,10 @@ class PersonFaces(PhotoFolder):
         self.person_id = person_id
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.person_face_rows(session, self.person_id, self.ctx.mount_ids)
+        return people.person_face_rows(session, self.person_id, self.ctx.mount_ids)
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.persons(session, self.ctx.viewer, self.person_id)
+        found = people.persons(session, self.ctx.viewer, self.person_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def base_name(self, row: PhotoRow) -> str:

@@ -20,7 +20,7 @@ from recognize.dav.base import EmptyBody, Props, VirtualCollection, digest, forb
 from recognize.dav.context import MountInfo, UserContext
 from recognize.jobs import notify
 from recognize.log import get_logger
-from recognize.store import views
+from recognize.store.rows import photo_by_path
 
 log = get_logger(__name__)
 
@@ -172,7 +172,7 @@ class MountFile(_Mounted, FileResource):
         from recognize.dav.ops import tag_by_id
 
         with self.ctx.session() as session:
-            photo_id = views.photo_by_path(session, self.mount.id, self.rel)
+            photo_id = photo_by_path(session, self.mount.id, self.rel)
         if tag_by_id(self, dest_path, photo_id):
             return True
         self._target_check(dest_path)

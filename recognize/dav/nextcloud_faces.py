@@ -22,8 +22,9 @@ from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
 from recognize.dav.people import person_label
 from recognize.errors import BadName, Conflict, NotFound
-from recognize.store import persons, views
-from recognize.store.views import FaceEntry, Group, PhotoRow, Stat
+from recognize.store import face_entries, people, persons
+from recognize.store.face_entries import FaceEntry
+from recognize.store.rows import Group, PhotoRow, Stat
 
 NS_NC = "http://nextcloud.org/ns"
 NC_DETECTIONS = f"{{{NS_NC}}}face-detections"
@@ -86,7 +87,7 @@ class FacesHome(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.persons(session, self.ctx.viewer)
+            groups = people.persons(session, self.ctx.viewer)
         shown = [g for g in groups if g.stat is not None and g.stat.count]
         return [self._root(n, g) for n, g in names.unique(shown, person_label)]
 
@@ -96,7 +97,7 @@ class FacesHome(VirtualCollection):
         cache = _cache(self.environ)
         if "persons" not in cache:  # a request resolves its path more than once
             with self.ctx.reading() as session:
-                cache["persons"] = views.person_list(session, self.ctx.viewer)
+                cache["persons"] = people.person_list(session, self.ctx.viewer)
         groups = cache["persons"]
         found = names.pick(name, groups, person_label)
         if found is None and name.isdigit():  # Recognize also finds a cluster by its id
@@ -148,7 +149,7 @@ class FaceFolder(PhotoFolder):
         if not head.isdigit():
             return None
         with self.ctx.reading() as session:
-            found = views.face_entry(session, int(head), self.ctx.viewer)
+            found = face_entries.face_entry(session, int(head), self.ctx.viewer)
         if found is None or not self.holds(found) or self.base_name(found.photo) != name:
             return None
         return self.face_entry(name, found)
@@ -172,7 +173,7 @@ class FaceFolder(PhotoFolder):
 
     def _load_detections(self, photo_ids: list[int]) -> dict[int, str]:
         with self.ctx.reading() as session:
-            found = views.detections(session, photo_ids, self.ctx.viewer)
+            found = face_entries.detections(session, photo_ids, self.ctx.viewer)
         out = {}
         for photo_id, faces in found.items():
             out[photo_id] = _json([detection_json(
@@ -196,13 +197,13 @@ class FaceRoot(FaceFolder):
         self.person_id = person_id
 
     def faces(self, session: Session) -> list[FaceEntry]:
-        return views.person_faces(session, self.person_id, self.ctx.viewer)
+        return face_entries.person_faces(session, self.person_id, self.ctx.viewer)
 
     def holds(self, entry: FaceEntry) -> bool:
         return entry.person_id == self.person_id
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.persons(session, self.ctx.viewer, self.person_id)
+        found = people.persons(session, self.ctx.viewer, self.person_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -218,7 +219,7 @@ class FaceRoot(FaceFolder):
         cache = _cache(self.environ)
         if "previews" not in cache:  # every person's cover in one query
             with self.ctx.reading() as session:
-                cache["previews"] = views.preview_faces(session, self.ctx.viewer)
+                cache["previews"] = face_entries.preview_faces(session, self.ctx.viewer)
         face: FaceEntry | None = cache["previews"].get(self.person_id)
         if face is None:
             raise DAVError(404, "this person has no face to show")
@@ -276,13 +277,13 @@ class UnassignedFaces(FaceFolder):
     kind = "nc-unassigned"
 
     def faces(self, session: Session) -> list[FaceEntry]:
-        return views.unassigned_faces(session, self.ctx.viewer)
+        return face_entries.unassigned_faces(session, self.ctx.viewer)
 
     def holds(self, entry: FaceEntry) -> bool:
         return entry.person_id is None
 
     def compute_stat(self, session: Session) -> Stat:
-        return views.unassigned_stat(session, self.ctx.viewer)
+        return people.unassigned_stat(session, self.ctx.viewer)
 
     def entry_permissions(self) -> str:
         return "V"

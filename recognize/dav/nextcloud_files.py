@@ -21,8 +21,8 @@ from wsgidav.dav_provider import _DAVResource
 from wsgidav.xml_tools import etree
 
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest
-from recognize.store import timeline, views
-from recognize.store.views import PhotoRow, Stat
+from recognize.store import timeline
+from recognize.store.rows import PhotoRow, Stat, photo_by_path, photos_by_id
 
 NS_NC = "http://nextcloud.org/ns"
 NS_OC = "http://owncloud.org/ns"
@@ -141,8 +141,8 @@ def photo_at(environ: dict[str, Any], ctx: Any, mount_id: int, rel: str) -> NcPh
     cache = environ.setdefault("recognize.dav.nc-photo", {})
     if (mount_id, rel) not in cache:
         with ctx.reading() as session:
-            found = views.photo_by_path(session, mount_id, rel)
-            rows = views.photos_by_id(session, [found]) if found is not None else []
+            found = photo_by_path(session, mount_id, rel)
+            rows = photos_by_id(session, [found]) if found is not None else []
         members = ResultsFolder(environ, ctx, rows).get_member_list()
         cache[mount_id, rel] = members[0] if members else None
     return cache[mount_id, rel]
@@ -157,7 +157,7 @@ class PreviewRoot(VirtualCollection):
         if not name.isdigit():
             return None
         with self.ctx.reading() as session:
-            rows = [r for r in views.photos_by_id(session, [int(name)])
+            rows = [r for r in photos_by_id(session, [int(name)])
                     if r.mount_id in self.ctx.mount_ids]
         if not rows:
             return None

@@ -19,7 +19,8 @@ from wsgidav.mw.base_mw import BaseMiddleware
 from recognize.dav.context import UserContext, context
 from recognize.dav.files import home_alias
 from recognize.dav.nextcloud_files import NcPhoto, ResultsFolder
-from recognize.store import timeline, views
+from recognize.store import timeline
+from recognize.store.system_tags import system_tags
 from recognize.store.timeline import Condition, Scope
 
 D, OC, NC = "{DAV:}", "{http://owncloud.org/ns}", "{http://nextcloud.org/ns}"
@@ -109,7 +110,7 @@ def filter_files(ctx: UserContext, path: str, body: Any) -> tuple[list[Any], lis
         raise bad("oc:filter-files needs at least one oc:systemtag (or oc:favorite)")
     scopes = _scopes(ctx, path)
     with ctx.reading() as session:
-        seen = {t.id for t in views.system_tags(session, ctx.viewer, tag_ids)}
+        seen = {t.id for t in system_tags(session, ctx.viewer, tag_ids)}
         if favorites or not seen.issuperset(tag_ids):  # no favorites here; another's tag: none
             return [], _props(body)
         return timeline.tagged(session, scopes, tag_ids), _props(body)

@@ -30,8 +30,10 @@ from wsgidav.mw.base_mw import BaseMiddleware
 from recognize.dav.base import NS_OC, OC_ID, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
 from recognize.errors import BadName, Conflict
-from recognize.store import tag_removals, timeline, views
-from recognize.store.views import SystemTag
+from recognize.store import tag_removals, timeline
+from recognize.store import tags as tag_store
+from recognize.store.rows import own_photo
+from recognize.store.system_tags import SystemTag, photo_system_tags, system_tags
 
 OC_DISPLAYNAME = f"{{{NS_OC}}}display-name"
 OC_USERVISIBLE = f"{{{NS_OC}}}user-visible"
@@ -102,7 +104,7 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
         if self.tag.kind != "user" or not self.tag.own:
             raise forbid(f"no permission to delete tag {self.tag.id}")
         with self.ctx.session() as session:
-            views.delete_user_tag(session, self.ctx.user_id or 0, self.tag.id)
+            tag_store.delete_user_tag(session, self.ctx.user_id or 0, self.tag.id)
         return True
 
     def delete(self) -> None:
@@ -119,7 +121,7 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
             if not dry_run and text != self.tag.name:
                 try:
                     with self.ctx.session() as session:
-                        views.rename_user_tag(session, self.ctx.user_id or 0, self.tag.id, text)
+                        tag_store.rename_user_tag(session, self.ctx.user_id or 0, self.tag.id, text)
                 except BadName as bad:
                     raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
                 except Conflict as exc:
@@ -142,7 +144,7 @@ class SystemTagsRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            tags = views.system_tags(session, self.ctx.viewer)
+            tags = system_tags(session, self.ctx.viewer)
         return [SystemTagNode(self.child_path(str(t.id)), self.environ, self.ctx, t) for t in tags]
 
     def get_member(self, name: str) -> _DAVResource | None:
@@ -150,7 +152,7 @@ class SystemTagsRoot(VirtualCollection):
         if tag_id is None:
             return None
         with self.ctx.reading() as session:
-            found = views.system_tags(session, self.ctx.viewer, [tag_id])
+            found = system_tags(session, self.ctx.viewer, [tag_id])
         return SystemTagNode(self.child_path(name), self.environ, self.ctx, found[0]) \
             if found else None
 
@@ -236,7 +238,7 @@ class FilesType(VirtualCollection):
         if photo_id is None:
             return None
         with self.ctx.reading() as session:
-            mine = views.own_photo(session, photo_id, self.ctx.mount_ids)
+            mine = own_photo(session, photo_id, self.ctx.mount_ids)
         return FileTags(self.child_path(name), self.environ, self.ctx, photo_id) if mine else None
 
     def get_etag(self) -> str:
@@ -255,14 +257,14 @@ class FileTags(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            tags = views.photo_system_tags(session, self.photo_id, self.ctx.viewer)
+            tags = photo_system_tags(session, self.photo_id, self.ctx.viewer)
         return [Mapping(self.child_path(str(t.id)), self.environ, self, t) for t in tags]
 
     def create_empty_resource(self, name: str) -> _DAVResource:
         """PUT of a new mapping: the tag must be visible (else 412) and assignable (403)."""
         tag_id = _tag_id(name)
         with self.ctx.reading() as session:
-            found = views.system_tags(session, self.ctx.viewer, [tag_id]) if tag_id is not None else []
+            found = system_tags(session, self.ctx.viewer, [tag_id]) if tag_id is not None else []
         if not found:
             raise DAVError(HTTP_PRECONDITION_FAILED, f"tag with id {name} does not exist")
         if not assignable(found[0]):
@@ -271,7 +273,7 @@ class FileTags(VirtualCollection):
 
     def assign(self, tag_id: int) -> None:
         with self.ctx.session() as session:
-            views.tag_photo(session, self.photo_id, tag_id)
+            tag_store.put_tag(session, self.photo_id, tag_id)
             tag_removals.tagged_again(session, self.ctx.user_id or 0, self.photo_id, tag_id)
 
 
@@ -352,11 +354,11 @@ def create_tag(ctx: UserContext, environ: dict[str, Any], photo: str | None) -> 
     uid = ctx.user_id or 0
     try:
         with ctx.session() as session:
-            if photo is not None and not views.own_photo(session, int(photo), ctx.mount_ids):
+            if photo is not None and not own_photo(session, int(photo), ctx.mount_ids):
                 raise DAVError(HTTP_NOT_FOUND, "no such file")
-            tag_id = views.create_user_tag(session, uid, name.strip())
+            tag_id = tag_store.create_user_tag(session, uid, name.strip())
             if photo is not None:
-                views.tag_photo(session, int(photo), tag_id)
+                tag_store.put_tag(session, int(photo), tag_id)
     except BadName as bad:
         raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
     except Conflict:

@@ -13,7 +13,7 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_REQUEST_ENTITY_TOO_LARGE, DAVE
 from recognize.dav.base import PhotoFile, forbid
 from recognize.jobs.crawl import fingerprint
 from recognize.log import get_logger
-from recognize.store import views
+from recognize.store.rows import photo_by_content
 
 log = get_logger(__name__)
 UPLOAD_KEY = "recognize.dav.upload"
@@ -102,7 +102,7 @@ def finish_upload(res: Any, with_errors: bool) -> None:
             return
         print_ = fingerprint(sink.path, sink.size)
         with res.ctx.session() as session:
-            photo_id = views.photo_by_content(session, res.ctx.mount_ids, sink.size, print_)
+            photo_id = photo_by_content(session, res.ctx.mount_ids, sink.size, print_)
         if photo_id is None:
             raise DAVError(HTTP_CONFLICT, "this file is none of your photos: only photos "
                            "already in a mount can be tagged (copy it into files/ first)")

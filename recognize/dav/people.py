@@ -20,11 +20,11 @@ from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
 from recognize.dav.faces import COVER_NAME, FaceCropFile, PersonFaces, cover_entry
 from recognize.errors import BadName, Conflict
-from recognize.store import persons, review, views
-from recognize.store.views import PhotoRow, Stat
+from recognize.store import people, persons, review
+from recognize.store.rows import Group, PhotoRow, Stat
 
 
-def person_label(group: views.Group) -> str:
+def person_label(group: Group) -> str:
     return names.safe(group.name) if group.name else f"Person {group.key}"
 
 
@@ -39,14 +39,14 @@ class PeopleRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.persons(session, self.ctx.viewer)
+            groups = people.persons(session, self.ctx.viewer)
         return [self.folder(n, g.stat, g.key) for n, g in names.unique(groups, person_label)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         if self._members is not None:
             return super().get_member(name)
         with self.ctx.reading() as session:
-            groups = views.person_list(session, self.ctx.viewer)
+            groups = people.person_list(session, self.ctx.viewer)
         found = names.pick(name, groups, person_label)
         return self.folder(name, None, found.key) if found is not None else None
 
@@ -72,7 +72,7 @@ class PersonFolder(PhotoFolder):
         self.person_id = person_id
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
+        return people.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
 
     def list_members(self) -> list[_DAVResource]:
         members = super().list_members()
@@ -88,7 +88,7 @@ class PersonFolder(PhotoFolder):
         return found
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.persons(session, self.ctx.viewer, self.person_id)
+        found = people.persons(session, self.ctx.viewer, self.person_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -122,7 +122,7 @@ class PersonFolder(PhotoFolder):
     def delete_entry(self, entry: PhotoFile) -> None:
         """DELETE people/A/photo: "this is not A", remembered; the face becomes unassigned."""
         with self.ctx.session() as session:
-            faces = views.person_faces_in_photo(session, self.person_id, entry.row.id)
+            faces = people.person_faces_in_photo(session, self.person_id, entry.row.id)
             persons.reject_faces(session, self.ctx.viewer, faces, self.person_id)
 
     def receive(self, entry: PhotoFile, move: bool) -> None:
@@ -135,9 +135,9 @@ class PersonFolder(PhotoFolder):
                 if isinstance(source, PersonFolder):
                     if source.person_id == self.person_id:
                         raise forbid("photos in a person folder cannot be renamed")
-                    if views.person_faces_in_photo(session, self.person_id, entry.row.id):
+                    if people.person_faces_in_photo(session, self.person_id, entry.row.id):
                         return  # the person holds this photo already: nothing changes
-                    faces = views.person_faces_in_photo(session, source.person_id, entry.row.id)
+                    faces = people.person_faces_in_photo(session, source.person_id, entry.row.id)
                     persons.assign_faces(session, self.ctx.viewer, faces, self.person_id,
                                          from_person=source.person_id)
                 elif isinstance(source, UnassignedFolder) and entry.row.face_id is not None:
@@ -153,11 +153,11 @@ class UnassignedFolder(PhotoFolder):
     kind = "unassigned"
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.unassigned(session, self.ctx.viewer,
+        return people.unassigned(session, self.ctx.viewer,
                                 names.entry_stems(names_[0]) if names_ else None)
 
     def compute_stat(self, session: Session) -> Stat:
-        return views.unassigned_stat(session, self.ctx.viewer)
+        return people.unassigned_stat(session, self.ctx.viewer)
 
     def base_name(self, row: PhotoRow) -> str:
         """``IMG_1 (face 2).jpg``: always .jpg, since the entry serves the face's crop."""

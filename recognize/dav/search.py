@@ -16,8 +16,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav.base import PhotoFolder, VirtualCollection, digest
 from recognize.jobs.search import find
-from recognize.store import views
-from recognize.store.views import PhotoRow, Stat
+from recognize.store.rows import PhotoRow, Stat, photos_by_id
 
 MAX_RESULTS = 1000
 MAX_QUERY = 200
@@ -53,7 +52,7 @@ class SearchFolder(PhotoFolder):
         if self._rows is None:
             ids = self.photo_ids(session)
             rank = {pid: i for i, pid in enumerate(ids)}
-            rows = views.photos_by_id(session, ids) if ids else []
+            rows = photos_by_id(session, ids) if ids else []
             self._rows = sorted(rows, key=lambda r: rank[r.id])
         return self._rows
 

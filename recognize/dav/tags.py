@@ -24,8 +24,9 @@ from recognize.dav.base import (
     forbid,
 )
 from recognize.errors import BadName, Conflict
-from recognize.store import tag_removals, views
-from recognize.store.views import Group, PhotoRow, Stat
+from recognize.store import tag_removals
+from recognize.store import tags as tag_store
+from recognize.store.rows import Group, PhotoRow, Stat
 
 
 def tag_label(group: Group) -> str:
@@ -41,14 +42,14 @@ class TagsRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = views.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = tag_store.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids)
         return [self._folder(n, g) for n, g in names.unique(groups, tag_label)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         if self._members is not None:
             return super().get_member(name)
         with self.ctx.reading() as session:
-            groups = views.tag_list(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = tag_store.tag_list(session, self.ctx.user_id or 0, self.ctx.mount_ids)
         found = names.pick(name, groups, tag_label)
         return self._folder(name, found) if found is not None else None
 
@@ -57,7 +58,7 @@ class TagsRoot(VirtualCollection):
             raise forbid(f"not a usable tag name: {name!r}")
         try:
             with self.ctx.session() as session:
-                views.create_user_tag(session, self.ctx.user_id or 0, name)
+                tag_store.create_user_tag(session, self.ctx.user_id or 0, name)
         except BadName as bad:
             raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
@@ -75,10 +76,10 @@ class TagFolder(PhotoFolder):
         self.permissions = "CDNV" if self.user_tag else "C"
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return views.tag_photos(session, self.tag_id, self.ctx.mount_ids, names_)
+        return tag_store.tag_photos(session, self.tag_id, self.ctx.mount_ids, names_)
 
     def compute_stat(self, session: Session) -> Stat:
-        found = views.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.tag_id)
+        found = tag_store.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.tag_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -94,7 +95,7 @@ class TagFolder(PhotoFolder):
             raise forbid(f"not a usable tag name: {new!r}")
         try:
             with self.ctx.session() as session:
-                views.rename_user_tag(session, self.ctx.user_id or 0, self.tag_id, new)
+                tag_store.rename_user_tag(session, self.ctx.user_id or 0, self.tag_id, new)
         except BadName as bad:
             raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
         except Conflict as exc:
@@ -105,7 +106,7 @@ class TagFolder(PhotoFolder):
         if not self.user_tag:
             raise forbid("only your own tags can be deleted (untag photos instead)")
         with self.ctx.session() as session:
-            views.delete_user_tag(session, self.ctx.user_id or 0, self.tag_id)
+            tag_store.delete_user_tag(session, self.ctx.user_id or 0, self.tag_id)
         return True
 
     def delete_entry(self, entry: PhotoFile) -> None:
@@ -113,7 +114,7 @@ class TagFolder(PhotoFolder):
 
     def tag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
-            views.tag_photo(session, photo_id, self.tag_id)
+            tag_store.put_tag(session, photo_id, self.tag_id)
             tag_removals.tagged_again(session, self.ctx.user_id or 0, photo_id, self.tag_id)
 
     def untag(self, photo_id: int) -> None:

@@ -32,12 +32,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from recognize.config import Settings, parse_duration, parse_window
 from recognize.jobs.backoff import StoreBackoff
 from recognize.jobs.crawl import crawl
-from recognize.jobs.scan import sync_accounts
 from recognize.jobs.sources import source_for
 from recognize.jobs.worker import Worker
 from recognize.log import get_logger
 from recognize.store import Store, accounts, health, leases, progress
 from recognize.store.models import Mount
+from recognize.store.opening import sync_accounts
 
 log = get_logger(__name__)
 PROCESS_EVERY_S = 1

@@ -21,8 +21,8 @@ from recognize.clustering.update import update_persons
 from recognize.config import Settings
 from recognize.errors import Conflict, NotFound
 from recognize.log import get_logger
-from recognize.store import Store, accounts, leases
-from recognize.store import persons as person_store
+from recognize.store import Store, accounts, leases, state
+from recognize.store import clusters as cluster_store
 
 log = get_logger(__name__)
 
@@ -45,7 +45,7 @@ class ClusterSummary:
     seconds: float
 
 
-def constraints_of(faces: person_store.UserFaces) -> list[Constraint]:
+def constraints_of(faces: cluster_store.UserFaces) -> list[Constraint]:
     out = []
     for face, person, kind in faces.corrections:
         if kind == "must":
@@ -74,25 +74,25 @@ def cluster_user(settings: Settings, store: Store, user: str, *, full: bool | No
             raise Conflict(f"clustering of {user!r} is running on another node")
         mount_ids = accounts.owner_mounts(session, uid)
         if full is None:
-            full = leases.get_state(session, state_key) != digest
+            full = state.get_state(session, state_key) != digest
     try:
         with store.reading() as session:
-            faces = person_store.user_faces(session, uid, mount_ids)
+            faces = cluster_store.user_faces(session, uid, mount_ids)
         current = cast("dict[Hashable, Hashable]", faces.current)
         result = update_persons(
             faces.embeddings, faces.face_ids, current, photo_ids=faces.photo_ids,
             named_persons=faces.named, constraints=constraints_of(faces), params=params,
             full=full)
         with store.session() as session:
-            created, changed = person_store.apply_persons(session, uid, faces.face_ids, result)
+            created, changed = cluster_store.apply_persons(session, uid, faces.face_ids, result)
             covers = {}
-            for person, boxes in person_store.face_boxes(session, uid).items():
+            for person, boxes in cluster_store.face_boxes(session, uid).items():
                 pick = choose_cover([FaceBox(x * w_, y * h_, w * w_, h * h_, w_, h_, score)
                                      for _, x, y, w, h, score, w_, h_ in boxes])
                 if pick is not None:
                     covers[person] = boxes[pick][0]
-            person_store.set_covers(session, covers)
-            leases.set_state(session, state_key, digest)
+            cluster_store.set_covers(session, covers)
+            state.set_state(session, state_key, digest)
     finally:
         with store.session() as session:
             leases.release(session, f"cluster:{user}", holder)

@@ -12,33 +12,8 @@ from recognize.config import Settings
 from recognize.jobs.crawl import CrawlResult, crawl
 from recognize.jobs.sources import source_for
 from recognize.jobs.worker import Counters, Worker
-from recognize.store import Store, accounts
-from recognize.store.accounts import MountRef
-
-
-def open_store(settings: Settings) -> Store:
-    """Open (and migrate) the store and bring users and mounts in step with the config."""
-    store = Store(settings.database_url())
-    sync_accounts(settings, store)
-    return store
-
-
-def sync_accounts(settings: Settings, store: Store) -> dict[str, MountRef]:
-    from sqlalchemy.exc import IntegrityError
-
-    for attempt in range(3):  # two nodes starting at once may both insert the same user
-        try:
-            with store.session() as session:
-                return accounts.sync(
-                    session,
-                    [(u.name, u.admin) for u in settings.users],
-                    [(m.name, m.path, m.owners) for m in settings.mounts],
-                    shared_persons={m.name for m in settings.mounts if m.share_persons},
-                )
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+from recognize.store import Store
+from recognize.store.opening import sync_accounts
 
 
 @dataclass

@@ -31,21 +31,3 @@ def acquire(session: Session, name: str, holder: str, ttl_seconds: float) -> boo
 
 def release(session: Session, name: str, holder: str) -> None:
     session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
-
-
-def holder_of(session: Session, name: str) -> str | None:
-    row = session.get(Lease, name)
-    return row.holder if row is not None and row.expires_at > utcnow() else None
-
-
-def get_state(session: Session, key: str) -> str | None:
-    from recognize.store.models import State
-
-    row = session.get(State, key)
-    return row.value if row is not None else None
-
-
-def set_state(session: Session, key: str, value: str) -> None:
-    from recognize.store.models import State
-
-    session.merge(State(key=key, value=value))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from recognize.store import tag_removals
@@ -243,23 +243,6 @@ def list_photos(
 
 def get(session: Session, photo_id: int) -> Photo | None:
     return session.get(Photo, photo_id)
-
-
-def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
-            ) -> dict[int, list[tuple[str, str, float]]]:
-    """The tags on these photos that the viewer sees: shared ones and those of its person
-    owners (``owner_ids``: the user and the groups of mounts that share persons)."""
-    out: dict[int, list[tuple[str, str, float]]] = {p: [] for p in photo_ids}
-    rows = session.execute(
-        select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
-        .join(Tag, Tag.id == PhotoTag.tag_id)
-        .where(PhotoTag.photo_id.in_(photo_ids),
-               or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids))))
-        .order_by(PhotoTag.confidence.desc())
-    )
-    for r in rows:
-        out[r.photo_id].append((r.name, r.kind, r.confidence))
-    return out
 
 
 def _more_filters(query: Any, flt: PhotoFilter) -> Any:

@@ -21,10 +21,10 @@ from recognize.store.persons import (
     IGNORED,
     _correct,
     _faces_owner,
-    _place,
     _sync_persons,
     _viewers_person,
     faces_of_person,
+    place,
 )
 
 
@@ -34,7 +34,7 @@ def ignore_faces(session: Session, viewer: Viewer, face_ids: Sequence[int]) -> N
     owner = _faces_owner(session, viewer, face_ids)
     before = set(session.scalars(select(FacePerson.person_id).where(
         FacePerson.user_id == owner, FacePerson.face_id.in_(list(face_ids)))))
-    _place(session, owner, face_ids, None, IGNORED)
+    place(session, owner, face_ids, None, IGNORED)
     _sync_persons(session, before - {None})
 
 

@@ -1,19 +1,24 @@
-"""Tags as the API shows them: every kind the user can see, with photo counts and parents."""
+"""Tags: what a user sees (the API's list with counts and parents, the ``tags/`` folders),
+the user's own tags, and putting tags on photos (``tag_removals`` takes them off)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from recognize.errors import NotFound
+from recognize.errors import Conflict, NotFound
+from recognize.store import naming
 from recognize.store.accounts import Viewer
 from recognize.store.models import Mount, Photo, PhotoTag, Tag
+from recognize.store.rows import PHOTO_COLS, Group, PhotoRow, named, own, photo_rows, stat_cols, stat_of
 
 USER_KINDS = ("user",)  # kinds a user may create, rename and delete
 ASSIGNABLE_KINDS = ("user", "classifier")  # kinds a user may put on or take off a photo
+HIDDEN_TAG_KINDS = ("place", "date", "person")  # tags/ leaves them out: they have folders
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,11 @@ class TagInfo:
 def visible(owner_ids: Sequence[int]) -> ColumnElement[bool]:
     """Shared tags and those of the viewer's person owners (the user, shared mounts' groups)."""
     return or_(Tag.user_id.is_(None), Tag.user_id.in_(list(owner_ids)))
+
+
+def _in_folders(user_id: int) -> ColumnElement[bool]:
+    """Tags ``tags/`` shows the user: shared ones and its own, of kinds without folders."""
+    return and_(visible([user_id]), Tag.kind.not_in(HIDDEN_TAG_KINDS))
 
 
 def _counts(session: Session, mount_ids: Sequence[int]) -> Subquery:
@@ -75,9 +85,26 @@ def get_tag(session: Session, owner_ids: Sequence[int], tag_id: int) -> Tag:
     return tag
 
 
-def put_tag(session: Session, photo_id: int, tag_id: int, source: str, confidence: float) -> None:
+def put_tag(session: Session, photo_id: int, tag_id: int, source: str = "user",
+            confidence: float = 1.0) -> None:
     session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=confidence,
                            source=source))
+
+
+def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
+            ) -> dict[int, list[dict[str, Any]]]:
+    """The tags on these photos that the viewer sees (see :func:`visible`), most confident
+    first: ``{photo: [{name, kind, confidence}]}``."""
+    out: dict[int, list[dict[str, Any]]] = {p: [] for p in photo_ids}
+    rows = session.execute(
+        select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
+        .join(Tag, Tag.id == PhotoTag.tag_id)
+        .where(PhotoTag.photo_id.in_(list(photo_ids)), visible(owner_ids))
+        .order_by(PhotoTag.photo_id, PhotoTag.confidence.desc())
+    )
+    for r in rows:
+        out[r[0]].append({"name": r[1], "kind": r[2], "confidence": round(r[3], 4)})
+    return out
 
 
 def photo_tags(session: Session, photo_id: int, owner_ids: Sequence[int]
@@ -89,3 +116,66 @@ def photo_tags(session: Session, photo_id: int, owner_ids: Sequence[int]
         .order_by(PhotoTag.confidence.desc(), Tag.name))
     return [{"id": r[0], "name": r[1], "kind": r[2], "confidence": round(r[3], 4),
              "source": r[4]} for r in rows]
+
+
+# --- the tags/ folders -------------------------------------------------------------------
+def tags(
+    session: Session, user_id: int, mount_ids: Sequence[int], tag_id: int | None = None
+) -> list[Group]:
+    """Tags with photos of the user, plus the user's own (possibly empty) tags."""
+    counts = (
+        select(PhotoTag.tag_id.label("tid"), *stat_cols())
+        .join(Photo, Photo.id == PhotoTag.photo_id).where(own(mount_ids))
+        .group_by(PhotoTag.tag_id).subquery()
+    )
+    query = (
+        select(Tag.id, Tag.name, Tag.kind, *(counts.c[i] for i in range(1, 6)))
+        .outerjoin(counts, counts.c.tid == Tag.id)
+        .where(_in_folders(user_id), or_(counts.c.tid.is_not(None), Tag.user_id == user_id))
+        .order_by(Tag.id)
+    )
+    if tag_id is not None:
+        query = query.where(Tag.id == tag_id)
+    return [Group(r[0], r[1], stat_of(r, 3), kind=r[2]) for r in session.execute(query)]
+
+
+def tag_list(session: Session, user_id: int, mount_ids: Sequence[int]) -> list[Group]:
+    """Like :func:`tags` without statistics (a cheap lookup by name)."""
+    used = select(PhotoTag.tag_id).join(Photo, Photo.id == PhotoTag.photo_id).where(
+        own(mount_ids), PhotoTag.tag_id == Tag.id).exists()
+    rows = session.execute(select(Tag.id, Tag.name, Tag.kind).where(
+        _in_folders(user_id), or_(used, Tag.user_id == user_id)).order_by(Tag.id))
+    return [Group(r[0], r[1], None, kind=r[2]) for r in rows]
+
+
+def tag_photos(
+    session: Session, tag_id: int, mount_ids: Sequence[int], names: Sequence[str] | None = None
+) -> list[PhotoRow]:
+    query = (select(*PHOTO_COLS).join(PhotoTag, PhotoTag.photo_id == Photo.id)
+             .where(own(mount_ids), PhotoTag.tag_id == tag_id))
+    return photo_rows(session, named(query, names))
+
+
+# --- the user's own tags -----------------------------------------------------------------
+def _refuse_taken(session: Session, user_id: int, name: str) -> None:
+    if session.scalar(select(Tag.id).where(Tag.name == name, _in_folders(user_id))):
+        raise Conflict(f"a tag named {name!r} exists already")
+
+
+def create_user_tag(session: Session, user_id: int, name: str) -> int:
+    name = naming.tag_name(name)
+    _refuse_taken(session, user_id, name)
+    tag = Tag(name=name, kind="user", user_id=user_id)
+    session.add(tag)
+    session.flush()
+    return tag.id
+
+
+def rename_user_tag(session: Session, user_id: int, tag_id: int, name: str) -> None:
+    name = naming.tag_name(name)
+    _refuse_taken(session, user_id, name)
+    session.execute(update(Tag).where(Tag.id == tag_id, Tag.user_id == user_id).values(name=name))
+
+
+def delete_user_tag(session: Session, user_id: int, tag_id: int) -> None:
+    session.execute(delete(Tag).where(Tag.id == tag_id, Tag.user_id == user_id))

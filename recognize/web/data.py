@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recognize.config import Settings
-from recognize.store import Store, accounts, review, views
-from recognize.store import persons as person_store
+from recognize.store import Store, accounts, face_info, people, review
 from recognize.store.accounts import Viewer
-from recognize.store.persons import FaceInfo
+from recognize.store.face_info import FaceInfo
 
 PAGE_SIZE = 120  # faces per page
 
@@ -42,8 +41,8 @@ def persons(store: Store, seen: Viewer, *, hidden: bool = False,
             person_id: int | None = None) -> list[PersonCard]:
     """Listed (or hidden) persons, most faces first; or the one ``person_id``."""
     with store.reading() as session:
-        groups = views.persons(session, seen, person_id, hidden=hidden)
-        covers = person_store.covers(session, seen, [g.key for g in groups])
+        groups = people.persons(session, seen, person_id, hidden=hidden)
+        covers = face_info.covers(session, seen, [g.key for g in groups])
     cards = [PersonCard(g.key, g.name, g.stat.count if g.stat else 0,
                         covers[g.key].id if g.key in covers else None, g.kind == "hidden")
              for g in groups]
@@ -60,7 +59,7 @@ def faces(store: Store, seen: Viewer, *, person_id: int | None = None,
           offset: int = 0) -> tuple[int, list[FaceInfo]]:
     """A page of a person's faces, or of the unassigned ones (``person_id`` None)."""
     with store.reading() as session:
-        return person_store.faces_info(session, seen, person_id=person_id,
+        return face_info.faces_info(session, seen, person_id=person_id,
                                        unassigned=person_id is None, offset=offset,
                                        limit=PAGE_SIZE)
 
@@ -68,7 +67,7 @@ def faces(store: Store, seen: Viewer, *, person_id: int | None = None,
 def ignored(store: Store, seen: Viewer) -> list[FaceInfo]:
     with store.reading() as session:
         ids = review.ignored_faces(session, seen)
-        return person_store.faces_info(session, seen, face_ids=ids)[1]
+        return face_info.faces_info(session, seen, face_ids=ids)[1]
 
 
 def suggestions(settings: Settings, store: Store, seen: Viewer,
@@ -76,14 +75,14 @@ def suggestions(settings: Settings, store: Store, seen: Viewer,
     """Persons most likely the same as ``person_id``, best first, each with its cover face."""
     with store.reading() as session:
         found = review.suggestions(session, seen, person_id, settings.persons.suggest_distance)
-        covers = person_store.covers(session, seen, [s.person_id for s in found])
+        covers = face_info.covers(session, seen, [s.person_id for s in found])
     return [(s, covers[s.person_id].id if s.person_id in covers else None) for s in found]
 
 
 def counts(store: Store, seen: Viewer) -> Counts:
     with store.reading() as session:
-        unassigned = person_store.faces_info(session, seen, unassigned=True, limit=0)[0]
-        hidden = len(views.persons(session, seen, hidden=True))
+        unassigned = face_info.faces_info(session, seen, unassigned=True, limit=0)[0]
+        hidden = len(people.persons(session, seen, hidden=True))
         ignored_n = len(review.ignored_faces(session, seen))
     return Counts(unassigned, hidden, ignored_n)
 
@@ -91,4 +90,4 @@ def counts(store: Store, seen: Viewer) -> Counts:
 def all_names(store: Store, seen: Viewer) -> list[tuple[int, str]]:
     """Every named person (hidden ones too): what a typed name can mean."""
     with store.reading() as session:
-        return [(g.key, g.name) for g in views.person_list(session, seen) if g.name]
+        return [(g.key, g.name) for g in people.person_list(session, seen) if g.name]

@@ -13,8 +13,9 @@ import pytest
 from recognize import config as config_mod
 from recognize.config import Settings
 from recognize.demo import write_demo_photos
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
 from recognize.store import Store
+from recognize.store.opening import open_store
 from tests.conftest import TEST_PASSWORD, shared, write_config
 
 IMAGENET = ("n02099712_Labrador_retriever", "n02106166_Border_collie", "n02111277_Newfoundland",

@@ -12,7 +12,7 @@ import pytest
 import tomlkit
 
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store
+from recognize.store.opening import open_store
 from tests.api.conftest import ALICE
 from tests.conftest import ROOT, write_config
 

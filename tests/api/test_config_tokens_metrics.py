@@ -10,8 +10,8 @@ import pytest
 import tomli_w
 
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store
-from recognize.store import leases
+from recognize.store import state
+from recognize.store.opening import open_store
 from tests.api.conftest import ALICE, BOB
 from tests.conftest import write_config
 
@@ -75,7 +75,7 @@ def test_patch_applies_persists_and_reclusters(admin_app) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the background re-clustering records its digest
         with store.reading() as session:
-            if leases.get_state(session, "cluster-params:alice") == params_digest(
+            if state.get_state(session, "cluster-params:alice") == params_digest(
                     ClusterParams.from_settings(settings.persons)):
                 break
         time.sleep(0.1)

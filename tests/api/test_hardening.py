@@ -22,7 +22,8 @@ import pytest
 import tomlkit
 
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
+from recognize.store.opening import open_store
 from tests.api.conftest import ALICE, BOB, basic
 from tests.conftest import ROOT, TEST_PASSWORD, free_port, write_config
 

@@ -13,7 +13,8 @@ import tomli_w
 
 from recognize import config as config_mod
 from recognize.jobs.persons import cluster_user
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
+from recognize.store.opening import open_store
 from tests.api.conftest import ALICE, BOB, World
 from tests.conftest import shared
 

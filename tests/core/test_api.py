@@ -15,7 +15,8 @@ import pytest
 
 from recognize import config as config_mod
 from recognize.demo import write_demo_photos
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
+from recognize.store.opening import open_store
 from tests.conftest import TEST_PASSWORD, free_port, write_config
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"alice:{TEST_PASSWORD}".encode()).decode()}

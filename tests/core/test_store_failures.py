@@ -16,7 +16,7 @@ from recognize import config as config_mod
 from recognize.demo import write_demo_photos
 from recognize.jobs.backoff import StoreBackoff
 from recognize.jobs.cascade import Cascade
-from recognize.jobs.scan import open_store
+from recognize.store.opening import open_store
 from tests.conftest import write_config
 from tests.core.test_startup import fill, mounted
 

@@ -2,7 +2,7 @@
 
 Media columns (date, place, perceptual hashes) are written with the store's own
 ``save_media`` as the media stage would (and the duplicates job groups them); persons,
-faces and tags with ``store.views``.
+faces and tags with ``store.people`` and ``store.tags``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from recognize.jobs.duplicates import find_duplicates
 from recognize.jobs.sources import LocalSource
 from recognize.media.hashing import all_hashes
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
-from recognize.store import Store, accounts, views
+from recognize.store import Store, accounts, people
 from recognize.store import persons as person_store
 from recognize.store import photos as photo_store
+from recognize.store import tags as tag_store
 from tests.conftest import TEST_PASSWORD, free_port
 
 PASSWORD = TEST_PASSWORD
@@ -129,7 +130,7 @@ def build(folder: Path, password_hash: str) -> Library:
         lib.persons["Ben"] = person_store.create_person(session, alice, "Ben")
         lib.persons["unnamed"] = person_store.create_person(session, alice, None)
         lib.persons["bob:Zed"] = person_store.create_person(session, bob, "Zed")
-        add = views.add_face
+        add = people.add_face
         lib.faces["ann_sunrise"] = add(session, p["photos/sunrise.jpg"], (0.1, 0.1, 0.2, 0.2),
                                        0.99, person_id=lib.persons["Ann"])
         lib.faces["ben_sunrise"] = add(session, p["photos/sunrise.jpg"], (0.6, 0.1, 0.2, 0.2),
@@ -151,9 +152,9 @@ def build(folder: Path, password_hash: str) -> Library:
         photo_store.set_tags(session, p["photos/sunrise.jpg"], [("sky", "classifier", 0.8)],
                              "classifier")
         lib.tags["lake"] = photo_store.tag_id_for(session, "lake", "classifier")
-        lib.tags["holiday"] = views.create_user_tag(session, alice, "holiday")
-        lib.tags["bob:secret"] = views.create_user_tag(session, bob, "secret")
-        views.tag_photo(session, p["bobs/night.jpg"], lib.tags["bob:secret"])
+        lib.tags["holiday"] = tag_store.create_user_tag(session, alice, "holiday")
+        lib.tags["bob:secret"] = tag_store.create_user_tag(session, bob, "secret")
+        tag_store.put_tag(session, p["bobs/night.jpg"], lib.tags["bob:secret"])
     find_duplicates(settings, store)  # as the cascade does after the media stage
     return lib
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from recognize.store import accounts, views
+from recognize.store import accounts, people
 from tests.dav.library import PASSWORD, Library, Server
 
 pytestmark = pytest.mark.clients
@@ -62,10 +62,10 @@ def test_rclone_lists_copies_checks_renames_and_moves(
     assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ann/lake.jpg",
                    "r:people/Bert/lake.jpg").returncode == 0
     with lib.store.session() as s:
-        names = {g.key: g.name for g in views.persons(s, accounts.viewer(s, 1))}
+        names = {g.key: g.name for g in people.persons(s, accounts.viewer(s, 1))}
         assert names[lib.persons["Ben"]] == "Bert"
         lake = lib.ids["photos/lake.jpg"]
-        assert views.person_faces_in_photo(s, lib.persons["Ben"], lake) == [lib.faces["ann_lake"]]
+        assert people.person_faces_in_photo(s, lib.persons["Ben"], lake) == [lib.faces["ann_lake"]]
 
 
 def test_davfs2_mount_lists_and_reads_people(server: Server, library: Library,

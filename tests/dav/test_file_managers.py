@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 import pytest
 
-from recognize.store import Store, accounts, views
+from recognize.store import Store, accounts, people
+from recognize.store import tags as tag_store
 from tests.dav.library import PASSWORD, Library, Server
 from tests.dav.test_clients import need
 
@@ -26,22 +27,22 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
 def _person_names(store: Store) -> dict[int, str | None]:
     with store.session() as s:
-        return {g.key: g.name for g in views.persons(s, accounts.viewer(s, 1))}
+        return {g.key: g.name for g in people.persons(s, accounts.viewer(s, 1))}
 
 
 def _tags_of(store: Store, photo_id: int) -> set[str]:
     with store.session() as s:
-        return {t["name"] for t in views.tags_of(s, [photo_id], [1])[photo_id]}
+        return {t["name"] for t in tag_store.tags_of(s, [photo_id], [1])[photo_id]}
 
 
 def _tag_names(store: Store) -> set[str]:
     with store.session() as s:
-        return {g.name or "" for g in views.tag_list(s, 1, accounts.viewer(s, 1).mount_ids)}
+        return {g.name or "" for g in tag_store.tag_list(s, 1, accounts.viewer(s, 1).mount_ids)}
 
 
 def _faces_in(store: Store, person: int, photo: int) -> list[int]:
     with store.session() as s:
-        return views.person_faces_in_photo(s, person, photo)
+        return people.person_faces_in_photo(s, person, photo)
 
 
 class Gio:

@@ -283,7 +283,7 @@ def test_faces_listing_costs_the_same_queries_for_any_size(tmp_path: Path,
     """PROPFIND Depth 1 with Photos' properties: no query per face (counted in-process)."""
     from recognize import config as config_mod
     from recognize.dav import make_dav_app
-    from recognize.store import views
+    from recognize.store import people
     from tests.dav.library import PASSWORD, build
 
     lib = build(tmp_path, password_hash)
@@ -308,9 +308,9 @@ def test_faces_listing_costs_the_same_queries_for_any_size(tmp_path: Path,
     with lib.store.session() as session:
         for name in ("forest.jpg", "night.jpg", "no_exif.png", "sunrise_small.jpg"):
             for x in (0.05, 0.45):
-                views.add_face(session, lib.ids[f"photos/{name}"], (x, 0.4, 0.1, 0.1), 0.9,
+                people.add_face(session, lib.ids[f"photos/{name}"], (x, 0.4, 0.1, 0.1), 0.9,
                                person_id=lib.persons["Ann"])
-                views.add_face(session, lib.ids[f"photos/{name}"], (x + 0.2, 0.4, 0.1, 0.1), 0.9)
+                people.add_face(session, lib.ids[f"photos/{name}"], (x + 0.2, 0.4, 0.1, 0.1), 0.9)
     after = (cost(faces_home()), cost(faces_home() + "Ann/"),
              cost("/dav/recognize/alice/unassigned-faces/"))
     assert after == before, (before, after)

@@ -18,8 +18,8 @@ from recognize import config as config_mod
 from recognize.demo import write_demo_photos
 from recognize.jobs.cascade import Cascade, in_window, trigger_for
 from recognize.jobs.crawl import walk
-from recognize.jobs.scan import open_store
 from recognize.media import SUPPORTED_EXTENSIONS
+from recognize.store.opening import open_store
 from tests.conftest import shared, write_config
 
 

@@ -11,11 +11,12 @@ import pytest
 from recognize import config as config_mod
 from recognize.clustering.duplicates import DuplicateParams, distance, groups
 from recognize.jobs.duplicates import find_duplicates
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
 from recognize.media import MediaOptions, decode_only
 from recognize.media.hashing import near_code, trim_bars
 from recognize.store import accounts
 from recognize.store import duplicates as duplicate_store
+from recognize.store.opening import open_store
 from tests.conftest import TEST_PASSWORD, shared, write_config
 
 PARAMS = DuplicateParams(max_distance=72, mirrored=True)

@@ -11,9 +11,10 @@ import pytest
 
 from recognize import config as config_mod
 from recognize.jobs.persons import cluster_user
-from recognize.jobs.scan import open_store, scan
-from recognize.store import accounts
+from recognize.jobs.scan import scan
+from recognize.store import accounts, face_info
 from recognize.store import persons as person_store
+from recognize.store.opening import open_store
 from tests.conftest import shared, write_config
 
 # faces with alice's (user 1) person of each, as the old faces.person_id column read
@@ -190,7 +191,7 @@ def test_poor_faces_are_kept_out_of_persons_with_their_reason(world) -> None:
             assert db.execute(f"SELECT person_id FROM {FACES} f WHERE id = ?",
                               (face,)).fetchone()[0] is None
         with store.reading() as session:
-            _, (info,) = person_store.faces_info(session, alice(session), face_ids=[face])
+            _, (info,) = face_info.faces_info(session, alice(session), face_ids=[face])
         assert info.quality == "blurred" and info.person_id is None
     finally:
         db.execute("UPDATE faces SET quality = NULL WHERE id = ?", (face,))

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
+from recognize.store.opening import open_store
 from tests.conftest import shared, write_config
 
 

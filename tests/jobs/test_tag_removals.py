@@ -8,9 +8,11 @@ import pytest
 
 from recognize import config as config_mod
 from recognize.demo import write_demo_photos
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
 from recognize.store import photos as photo_store
 from recognize.store import tag_removals
+from recognize.store import tags as tag_store
+from recognize.store.opening import open_store
 from tests.conftest import TEST_PASSWORD, write_config
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"alice:{TEST_PASSWORD}".encode()).decode()}
@@ -37,8 +39,8 @@ def classify(store, photo: int) -> set[str]:
                                               ("animal", "classifier", 0.95)],
                              source="classifier", synsets={"dog": ("n02084071", "animal")})
     with store.reading() as session:
-        return {name for name, kind, _ in photo_store.tags_of(session, [photo], [])[photo]
-                if kind == "classifier"}
+        return {t["name"] for t in tag_store.tags_of(session, [photo], [])[photo]
+                if t["kind"] == "classifier"}
 
 
 def tag_id(store, name: str) -> int:
@@ -66,13 +68,12 @@ def test_removed_classifier_tag_never_comes_back(indexed) -> None:
 
 
 def test_user_tags_leave_no_tombstone(indexed) -> None:
-    from recognize.store import views
 
     _settings, store, photo = indexed
 
     with store.session() as session:
-        holiday = views.create_user_tag(session, 1, "holiday")
-        views.tag_photo(session, photo, holiday)
+        holiday = tag_store.create_user_tag(session, 1, "holiday")
+        tag_store.put_tag(session, photo, holiday)
     with store.session() as session:
         assert tag_removals.untag(session, 1, photo, holiday)
         assert not tag_removals.untag(session, 1, photo, holiday)  # already off
