@@ -43,10 +43,6 @@ class FiniteRequestServer(RequestServer):
     so there it is answered as Depth 0), no changes to ``/dav/`` itself, and no PROPPATCH
     where the resource says its properties are read-only."""
 
-    def __init__(self, dav_provider: Any) -> None:
-        super().__init__(dav_provider)
-        self.allow_propfind_infinite = False
-
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method = environ["REQUEST_METHOD"]
         if method in ROOT_WRITES and environ.get("PATH_INFO", "/").strip("/") == "":

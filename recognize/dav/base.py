@@ -361,7 +361,7 @@ class PhotoFile(Props, DAVNonCollection):
     def begin_write(self, *, content_type: str | None = None) -> Any:
         from recognize.dav.ops import upload_sink
 
-        return upload_sink(self.folder, self.name)
+        return upload_sink(self.folder)
 
     def end_write(self, *, with_errors: bool) -> None:
         from recognize.dav.ops import finish_upload

@@ -81,7 +81,7 @@ class UploadSink:
         self.path.unlink(missing_ok=True)
 
 
-def upload_sink(folder: Any, name: str) -> UploadSink:
+def upload_sink(folder: Any) -> UploadSink:
     from recognize.dav.tags import TagFolder
 
     if not isinstance(folder, TagFolder):
