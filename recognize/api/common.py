@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, request
+from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.store import Store, accounts
+from recognize.store.accounts import Viewer
 
 MAX_LIMIT = 1000
 MAX_ID = 2**62  # ids and numbers beyond this are refused before they reach the store
@@ -140,7 +143,7 @@ def own_photo(photo_id: int) -> Any:
         return photo
 
 
-def viewer() -> Any:
+def viewer() -> Viewer:
     """Whose persons and tags this request sees (a ``store.accounts.Viewer``); 404 for a user
     with no data yet. Computed once per request."""
     if "viewer" not in g:
@@ -151,4 +154,22 @@ def viewer() -> Any:
             if uid is None:
                 raise ApiError(404, "this user has no data yet", "not_found")
             g.viewer = accounts.viewer(session, uid, served)
-    return g.viewer
+    seen: Viewer = g.viewer
+    return seen
+
+
+T = TypeVar("T")
+
+
+def in_session(apply: Callable[[Session], T]) -> T:
+    """Run one change of the user's (a person, a tag) in a writing session, committed on
+    success; its result."""
+    _, store = ctx()
+    with store.session() as session:
+        return apply(session)
+
+
+def deleted(apply: Callable[[Session], object]) -> tuple[str, int]:
+    """A DELETE handler's answer: the deletion applied, 204 No Content."""
+    in_session(apply)
+    return "", 204

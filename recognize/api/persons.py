@@ -12,7 +12,9 @@ from recognize.api.common import (
     ApiError,
     body,
     ctx,
+    deleted,
     field,
+    in_session,
     name_field,
     page,
     paging,
@@ -73,11 +75,9 @@ def list_persons() -> Any:
 
 @blueprint.post("/persons")
 def create_person() -> Any:
-    _, store = ctx()
     uid = viewer().user_id
     name = name_field(body())
-    with store.session() as session:
-        person_id = person_store.create_person(session, uid, name)
+    person_id = in_session(lambda s: person_store.create_person(s, uid, name))
     return jsonify(_person(person_id)), 201
 
 
@@ -107,10 +107,7 @@ def change_person(person_id: int) -> Any:
 
 @blueprint.delete("/persons/<int:person_id>")
 def delete_person(person_id: int) -> Any:
-    _, store = ctx()
-    with store.session() as session:
-        person_store.delete_person(session, viewer(), person_id)
-    return "", 204
+    return deleted(lambda s: person_store.delete_person(s, viewer(), person_id))
 
 
 @blueprint.post("/persons/<int:person_id>/merge")

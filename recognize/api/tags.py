@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.orm import Session
 
 from recognize.api.common import (
     ApiError,
     body,
     ctx,
+    deleted,
     field,
+    in_session,
     name_field,
     own_photo,
     page,
@@ -58,11 +61,9 @@ def list_tags() -> Any:
 
 @blueprint.post("/tags")
 def create_tag() -> Any:
-    _, store = ctx()
     uid = viewer().user_id
     name = name_field(body())
-    with store.session() as session:
-        tag_id = tag_store.create_user_tag(session, uid, name)
+    tag_id = in_session(lambda s: tag_store.create_user_tag(s, uid, name))
     return jsonify(_one(tag_id)), 201
 
 
@@ -82,23 +83,18 @@ def _editable(uid: int, tag_id: int) -> None:
 
 @blueprint.patch("/tags/<int:tag_id>")
 def rename_tag(tag_id: int) -> Any:
-    _, store = ctx()
     uid = viewer().user_id
     name = name_field(body())
     _editable(uid, tag_id)
-    with store.session() as session:
-        tag_store.rename_user_tag(session, uid, tag_id, name)
+    in_session(lambda s: tag_store.rename_user_tag(s, uid, tag_id, name))
     return jsonify(_one(tag_id))
 
 
 @blueprint.delete("/tags/<int:tag_id>")
 def delete_tag(tag_id: int) -> Any:
-    _, store = ctx()
     uid = viewer().user_id
     _editable(uid, tag_id)
-    with store.session() as session:
-        tag_store.delete_user_tag(session, uid, tag_id)
-    return "", 204
+    return deleted(lambda s: tag_store.delete_user_tag(s, uid, tag_id))
 
 
 @blueprint.get("/photos/<int:photo_id>/tags")
@@ -135,7 +131,7 @@ def add_photo_tag(photo_id: int) -> Any:
         return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)}), 201
 
 
-def _tag_for(session: Any, uid: int, data: dict[str, Any]) -> int:
+def _tag_for(session: Session, uid: int, data: dict[str, Any]) -> int:
     tag_id = field(data, "tag_id", int, required=False)
     if tag_id is not None:
         return int(tag_id)

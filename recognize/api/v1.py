@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, request, send_file
+from sqlalchemy.orm import Session
 
 from recognize import __version__
 from recognize.api.common import (
@@ -22,6 +23,7 @@ from recognize.api.common import (
 )
 from recognize.store import photos as photo_store
 from recognize.store import tags as tag_store
+from recognize.store.accounts import Viewer
 from recognize.store.models import Photo
 
 blueprint = Blueprint("v1", __name__)
@@ -111,7 +113,7 @@ def list_photos() -> Any:
     return page(total, offset, limit, items)
 
 
-def _check_filter_ids(session: Any, seen: Any, flt: photo_store.PhotoFilter) -> None:
+def _check_filter_ids(session: Session, seen: Viewer, flt: photo_store.PhotoFilter) -> None:
     """A tag or person filter names something the user may see, else 404 (another user's
     ids reveal nothing)."""
     from recognize.store import people

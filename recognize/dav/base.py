@@ -9,7 +9,7 @@ import mimetypes
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ class Props:
     shared_refs = False  # True: lock/property keys shared by every owner (real files)
 
     def oc_id(self) -> str:
-        res: Any = self
+        res = cast(_DAVResource, self)
         return digest(self.ctx.user if not self.shared_refs else "", res.path)
 
     def file_id(self) -> str:
@@ -57,7 +57,7 @@ class Props:
         return self.oc_id()
 
     def get_ref_url(self) -> str:
-        res: Any = self
+        res = cast(_DAVResource, self)
         ref = quote(res.provider.share_path + res.get_preferred_path())
         return ref if self.shared_refs else quote("/~" + self.ctx.user) + ref
 
@@ -69,7 +69,7 @@ class Props:
         return []
 
     def get_property_value(self, name: str) -> Any:
-        res: Any = self
+        res = cast(_DAVResource, self)
         if name == "{DAV:}getetag":
             etag = res.get_etag()
             if etag is None:
@@ -366,7 +366,7 @@ class PhotoFile(Props, DAVNonCollection):
     def end_write(self, *, with_errors: bool) -> None:
         from recognize.dav.ops import finish_upload
 
-        finish_upload(self, with_errors)
+        finish_upload(self.folder, with_errors)
 
     def delete(self) -> None:
         self.folder.delete_entry(self)

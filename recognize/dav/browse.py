@@ -10,6 +10,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFolder, VirtualCollection
+from recognize.dav.context import UserContext
 from recognize.store import browse
 from recognize.store import duplicates as duplicate_store
 from recognize.store.rows import Group, PhotoRow, Stat, photos_by_id
@@ -34,7 +35,7 @@ class PlacesRoot(VirtualCollection):
 class CountryFolder(VirtualCollection):
     kind = "country"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  country: str) -> None:
         super().__init__(path, environ, ctx, stat)
         self.country = country
@@ -49,7 +50,7 @@ class CountryFolder(VirtualCollection):
 class CityFolder(PhotoFolder):
     kind = "city"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  country: str, city: str | None) -> None:
         super().__init__(path, environ, ctx, stat)
         self.country, self.city = country, city
@@ -74,7 +75,7 @@ class DatesRoot(VirtualCollection):
 class YearFolder(VirtualCollection):
     kind = "year"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  year: int) -> None:
         super().__init__(path, environ, ctx, stat)
         self.year = year
@@ -89,7 +90,7 @@ class YearFolder(VirtualCollection):
 class MonthFolder(PhotoFolder):
     kind = "month"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  year: int, month: int) -> None:
         super().__init__(path, environ, ctx, stat)
         self.year, self.month = year, month
@@ -108,7 +109,7 @@ class DuplicatesRoot(VirtualCollection):
 
     def _groups(self, session: Session) -> list[list[int]]:
         """The groups the duplicates job stored for this user (see jobs/duplicates.py)."""
-        return duplicate_store.groups(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+        return duplicate_store.groups(session, self.ctx.user_id, self.ctx.mount_ids)
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
@@ -122,7 +123,7 @@ class DuplicatesRoot(VirtualCollection):
 class DuplicateGroup(PhotoFolder):
     kind = "duplicate"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  ids: list[int]) -> None:
         super().__init__(path, environ, ctx, stat)
         self.ids = ids

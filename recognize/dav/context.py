@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 
 from recognize.config import Settings
+from recognize.errors import BadName, Conflict
 from recognize.store import Store, accounts
 from recognize.store.accounts import Viewer
 
@@ -85,38 +87,58 @@ class Backend:
         return uid, mounts, seen
 
 
-class UserContext:
-    """One request's view: only this user's mounts and persons are ever queried."""
+NOBODY = Viewer(0, {0: ()})  # an unknown user's view: no mounts, no persons, no own tags
 
-    def __init__(self, backend: Backend, user: str, environ: dict[str, Any]) -> None:
-        self.backend = backend
-        self.user = user
-        self.environ = environ
-        self.user_id: int | None = None
-        self.mounts: dict[int, MountInfo] = {}
-        self._viewer: Viewer | None = None
-        if user:
-            self.user_id, mounts, self._viewer = backend.cached_mounts(user)
-            self.mounts = {m.id: m for m in mounts}
+
+@dataclass(frozen=True, eq=False)
+class UserContext:
+    """One request's view: only this user's mounts and persons are ever queried.
+
+    ``viewer`` is the user's (``store.accounts.Viewer``: its id and person owners) once the
+    user is authenticated and known; :data:`NOBODY` otherwise, so ``user_id`` is always an
+    int (0 for nobody, whose requests reach no resource below the root)."""
+
+    backend: Backend
+    user: str
+    environ: dict[str, Any]
+    viewer: Viewer = NOBODY
+    mounts: dict[int, MountInfo] = field(default_factory=dict)
+    known: bool = False  # an authenticated user the store knows
+
+    @classmethod
+    def of(cls, backend: Backend, user: str, environ: dict[str, Any]) -> UserContext:
+        if not user:
+            return cls(backend, user, environ)
+        uid, mounts, seen = backend.cached_mounts(user)
+        if uid is None or seen is None:
+            return cls(backend, user, environ)
+        return cls(backend, user, environ, seen, {m.id: m for m in mounts}, known=True)
 
     @property
-    def viewer(self) -> Viewer:
-        """Whose persons and tags this request sees (nobody's for an unknown user)."""
-        return self._viewer or Viewer(0, {0: ()})
+    def user_id(self) -> int:
+        return self.viewer.user_id
 
     @property
     def mount_ids(self) -> list[int]:
         return list(self.mounts)
-
-    @property
-    def known(self) -> bool:
-        return self.user_id is not None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A writing session (commits on success)."""
         with self.backend.store.session() as session:
             yield session
+
+    @contextmanager
+    def change(self) -> Iterator[Session]:
+        """A writing session for a change the user names (a new or renamed person or tag):
+        a name the store refuses is a 400, a clash with another one a 409."""
+        try:
+            with self.session() as session:
+                yield session
+        except BadName as bad:
+            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
+        except Conflict as exc:
+            raise DAVError(HTTP_CONFLICT, str(exc)) from None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -131,7 +153,7 @@ class UserContext:
 def context(backend: Backend, environ: dict[str, Any]) -> UserContext:
     ctx = environ.get(CTX_KEY)
     if ctx is None:
-        ctx = environ[CTX_KEY] = UserContext(
+        ctx = environ[CTX_KEY] = UserContext.of(
             backend, environ.get("wsgidav.auth.user_name") or "", environ
         )
     return ctx

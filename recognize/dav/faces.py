@@ -20,6 +20,7 @@ from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, Props, VirtualCollection, forbid
+from recognize.dav.context import UserContext
 from recognize.jobs.crops import BASE_SIZE, Crop, cached_crop, crop_file
 from recognize.store import face_info, people, persons
 from recognize.store.rows import PhotoRow, Stat
@@ -27,7 +28,7 @@ from recognize.store.rows import PhotoRow, Stat
 COVER_NAME = "folder.jpg"
 
 
-def _crop(ctx: Any, face_id: int, box: Any, marks: Any) -> Crop:
+def _crop(ctx: UserContext, face_id: int, box: Any, marks: Any) -> Crop:
     settings = ctx.backend.settings
     found = cached_crop(settings, face_id, box, marks) if box is not None else None
     return found or crop_file(settings, ctx.backend.store, face_id, BASE_SIZE)
@@ -36,7 +37,7 @@ def _crop(ctx: Any, face_id: int, box: Any, marks: Any) -> Crop:
 class CropContent:
     """A non-collection whose bytes are a face crop (made once, then read from the cache)."""
 
-    ctx: Any
+    ctx: UserContext
 
     def crop(self) -> Crop:
         raise NotImplementedError
@@ -78,7 +79,7 @@ class CoverFile(CropContent, Props, DAVNonCollection):
 
     permissions = ""
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, face_id: int) -> None:
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, face_id: int) -> None:
         DAVNonCollection.__init__(self, path, environ)
         self.ctx, self.face_id = ctx, face_id
         self.name = COVER_NAME
@@ -114,7 +115,21 @@ class CoverFile(CropContent, Props, DAVNonCollection):
         raise forbid("folder.jpg is the person's cover face: it is read-only")
 
 
-def cover_entry(folder: Any) -> CoverFile | None:
+class PersonScoped(PhotoFolder):
+    """A folder of one person's photos or faces (``people/<P>/``, ``faces/<P>/``): its
+    statistics are the person's."""
+
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
+                 person_id: int) -> None:
+        super().__init__(path, environ, ctx, stat)
+        self.person_id = person_id
+
+    def compute_stat(self, session: Session) -> Stat:
+        found = people.persons(session, self.ctx.viewer, self.person_id)
+        return (found[0].stat or Stat()) if found else Stat()
+
+
+def cover_entry(folder: PersonScoped) -> CoverFile | None:
     """The cover entry of a person folder (None for a person with no face)."""
     with folder.ctx.reading() as session:
         found = face_info.covers(session, folder.ctx.viewer, [folder.person_id])
@@ -124,22 +139,13 @@ def cover_entry(folder: Any) -> CoverFile | None:
     return CoverFile(folder.child_path(COVER_NAME), folder.environ, folder.ctx, cover.id)
 
 
-class PersonFaces(PhotoFolder):
+class PersonFaces(PersonScoped):
     """``faces/<P>/``: P's faces as crops, ``<face id>-<photo stem>.jpg``."""
 
     kind = "person-faces"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
-                 person_id: int) -> None:
-        super().__init__(path, environ, ctx, stat)
-        self.person_id = person_id
-
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
         return people.person_face_rows(session, self.person_id, self.ctx.mount_ids)
-
-    def compute_stat(self, session: Session) -> Stat:
-        found = people.persons(session, self.ctx.viewer, self.person_id)
-        return (found[0].stat or Stat()) if found else Stat()
 
     def base_name(self, row: PhotoRow) -> str:
         return f"{row.face_id}-{names.split(row.name)[0]}.jpg"

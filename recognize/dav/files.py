@@ -25,7 +25,7 @@ from recognize.store.rows import photo_by_path
 log = get_logger(__name__)
 
 
-def _stages(ctx: Any) -> list[str]:
+def _stages(ctx: UserContext) -> list[str]:
     """The stages a new photo is queued for: those of the configured pipeline."""
     from recognize.jobs.stages import stage_names
 

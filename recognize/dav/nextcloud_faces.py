@@ -20,6 +20,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
+from recognize.dav.faces import PersonScoped
 from recognize.dav.people import person_label
 from recognize.errors import BadName, Conflict, NotFound
 from recognize.store import face_entries, people, persons
@@ -110,13 +111,8 @@ class FacesHome(VirtualCollection):
     def create_collection(self, name: str) -> None:
         if name != names.safe(name) or name.isdigit():
             raise forbid(f"not a usable person name: {name!r} (numbers are ids)")
-        try:
-            with self.ctx.session() as session:
-                persons.create_person(session, self.ctx.user_id or 0, name)
-        except BadName as bad:
-            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
-        except Conflict as exc:
-            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        with self.ctx.change() as session:
+            persons.create_person(session, self.ctx.user_id, name)
 
 
 class FaceFolder(PhotoFolder):
@@ -185,26 +181,17 @@ class FaceFolder(PhotoFolder):
         return out
 
 
-class FaceRoot(FaceFolder):
+class FaceRoot(PersonScoped, FaceFolder):
     """``faces/<name>/``: a person's faces."""
 
     kind = "nc-person"
     permissions = "DNVC"
-
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
-                 person_id: int) -> None:
-        super().__init__(path, environ, ctx, stat)
-        self.person_id = person_id
 
     def faces(self, session: Session) -> list[FaceEntry]:
         return face_entries.person_faces(session, self.person_id, self.ctx.viewer)
 
     def holds(self, entry: FaceEntry) -> bool:
         return entry.person_id == self.person_id
-
-    def compute_stat(self, session: Session) -> Stat:
-        found = people.persons(session, self.ctx.viewer, self.person_id)
-        return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
         return "DV"

@@ -21,6 +21,7 @@ from wsgidav.dav_provider import _DAVResource
 from wsgidav.xml_tools import etree
 
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest
+from recognize.dav.context import UserContext
 from recognize.store import timeline
 from recognize.store.rows import PhotoRow, Stat, photo_by_path, photos_by_id
 
@@ -62,7 +63,7 @@ class ResultsFolder(PhotoFolder):
 
     kind = "nc-results"
 
-    def __init__(self, environ: dict[str, Any], ctx: Any, rows: list[PhotoRow]) -> None:
+    def __init__(self, environ: dict[str, Any], ctx: UserContext, rows: list[PhotoRow]) -> None:
         super().__init__("/files/" + ctx.user, environ, ctx)
         self.rows = rows
         self._meta: dict[int, timeline.Meta] | None = None
@@ -135,7 +136,7 @@ PHOTO_PROPS = frozenset({NC_DATE, NC_SIZE, NC_GPS, NC_PLACE, NC_PREVIEW, NC_REAL
                          OC_FAVORITE})
 
 
-def photo_at(environ: dict[str, Any], ctx: Any, mount_id: int, rel: str) -> NcPhoto | None:
+def photo_at(environ: dict[str, Any], ctx: UserContext, mount_id: int, rel: str) -> NcPhoto | None:
     """The photo at ``rel`` of a mount as an :class:`NcPhoto` (for the properties Photos asks
     of ``files/<user>/…``), looked up once per request; None if it is no photo."""
     cache = environ.setdefault("recognize.dav.nc-photo", {})

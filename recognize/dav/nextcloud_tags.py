@@ -104,7 +104,7 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
         if self.tag.kind != "user" or not self.tag.own:
             raise forbid(f"no permission to delete tag {self.tag.id}")
         with self.ctx.session() as session:
-            tag_store.delete_user_tag(session, self.ctx.user_id or 0, self.tag.id)
+            tag_store.delete_user_tag(session, self.ctx.user_id, self.tag.id)
         return True
 
     def delete(self) -> None:
@@ -121,7 +121,7 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
             if not dry_run and text != self.tag.name:
                 try:
                     with self.ctx.session() as session:
-                        tag_store.rename_user_tag(session, self.ctx.user_id or 0, self.tag.id, text)
+                        tag_store.rename_user_tag(session, self.ctx.user_id, self.tag.id, text)
                 except BadName as bad:
                     raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
                 except Conflict as exc:
@@ -274,7 +274,7 @@ class FileTags(VirtualCollection):
     def assign(self, tag_id: int) -> None:
         with self.ctx.session() as session:
             tag_store.put_tag(session, self.photo_id, tag_id)
-            tag_removals.tagged_again(session, self.ctx.user_id or 0, self.photo_id, tag_id)
+            tag_removals.tagged_again(session, self.ctx.user_id, self.photo_id, tag_id)
 
 
 class Mapping(SystemTagNode):
@@ -299,7 +299,7 @@ class Mapping(SystemTagNode):
         if not assignable(self.tag):
             raise forbid(f"no permission to unassign tag {self.tag.id}")
         with self.ctx.session() as session:
-            tag_removals.untag(session, self.ctx.user_id or 0, self.parent.photo_id,
+            tag_removals.untag(session, self.ctx.user_id, self.parent.photo_id,
                                self.tag.id)
         return True
 
@@ -351,7 +351,7 @@ def create_tag(ctx: UserContext, environ: dict[str, Any], photo: str | None) -> 
         raise DAVError(HTTP_BAD_REQUEST, 'missing or unusable "name" attribute')
     if data.get("userVisible", True) is False or data.get("userAssignable", True) is False:
         raise DAVError(HTTP_BAD_REQUEST, "only user-visible, user-assignable tags exist here")
-    uid = ctx.user_id or 0
+    uid = ctx.user_id
     try:
         with ctx.session() as session:
             if photo is not None and not own_photo(session, int(photo), ctx.mount_ids):

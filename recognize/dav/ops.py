@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from wsgidav import util
 from wsgidav.dav_error import HTTP_CONFLICT, HTTP_REQUEST_ENTITY_TOO_LARGE, DAVError
+from wsgidav.dav_provider import _DAVResource
 
-from recognize.dav.base import PhotoFile, forbid
+from recognize.dav.base import PhotoFile, PhotoFolder, forbid
 from recognize.jobs.crawl import fingerprint
 from recognize.log import get_logger
 from recognize.store.rows import photo_by_content
@@ -20,7 +20,7 @@ UPLOAD_KEY = "recognize.dav.upload"
 MAX_MATCH_UPLOAD = 4 << 30  # a PUT into a tag is only hashed, but not without limit
 
 
-def destination(res: Any, dest_path: str) -> Any:
+def destination(res: _DAVResource, dest_path: str) -> _DAVResource | None:
     return res.provider.get_resource_inst(util.get_uri_parent(dest_path), res.environ)
 
 
@@ -44,7 +44,7 @@ def transfer(entry: PhotoFile, dest_path: str, *, move: bool) -> None:
         raise forbid("photos can only be moved to people/<Person>/ or copied to tags/<tag>/")
 
 
-def tag_by_id(res: Any, dest_path: str, photo_id: int | None) -> bool:
+def tag_by_id(res: _DAVResource, dest_path: str, photo_id: int | None) -> bool:
     """COPY of an original (files/…) into tags/<tag>/: tag it. False: not a tag folder."""
     from recognize.dav.tags import TagFolder
 
@@ -81,7 +81,7 @@ class UploadSink:
         self.path.unlink(missing_ok=True)
 
 
-def upload_sink(folder: Any) -> UploadSink:
+def upload_sink(folder: PhotoFolder) -> UploadSink:
     from recognize.dav.tags import TagFolder
 
     if not isinstance(folder, TagFolder):
@@ -91,21 +91,24 @@ def upload_sink(folder: Any) -> UploadSink:
     return sink
 
 
-def finish_upload(res: Any, with_errors: bool) -> None:
-    """Match the PUT body to one of the user's photos and tag that photo."""
-    sink: UploadSink | None = res.environ.pop(UPLOAD_KEY, None)
+def finish_upload(folder: PhotoFolder, with_errors: bool) -> None:
+    """Match the PUT body to one of the user's photos and tag that photo (the folder's
+    upload, if :func:`upload_sink` began one: then the folder is a tag's)."""
+    from recognize.dav.tags import TagFolder
+
+    sink: UploadSink | None = folder.environ.pop(UPLOAD_KEY, None)
     if sink is None:
         return
     try:
         sink.close()
-        if with_errors:
+        if with_errors or not isinstance(folder, TagFolder):
             return
         print_ = fingerprint(sink.path, sink.size)
-        with res.ctx.session() as session:
-            photo_id = photo_by_content(session, res.ctx.mount_ids, sink.size, print_)
+        with folder.ctx.session() as session:
+            photo_id = photo_by_content(session, folder.ctx.mount_ids, sink.size, print_)
         if photo_id is None:
             raise DAVError(HTTP_CONFLICT, "this file is none of your photos: only photos "
                            "already in a mount can be tagged (copy it into files/ first)")
-        res.folder.tag(photo_id)
+        folder.tag(photo_id)
     finally:
         sink.discard()

@@ -9,17 +9,16 @@ DELETE says "not A" (remembered), MOVE to ``people/B/`` reassigns. An entry of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 from wsgidav import util
-from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
+from wsgidav.dav_error import HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
-from recognize.dav.faces import COVER_NAME, FaceCropFile, PersonFaces, cover_entry
-from recognize.errors import BadName, Conflict
+from recognize.dav.faces import COVER_NAME, FaceCropFile, PersonFaces, PersonScoped, cover_entry
+from recognize.errors import Conflict
 from recognize.store import people, persons, review
 from recognize.store.rows import Group, PhotoRow, Stat
 
@@ -53,23 +52,13 @@ class PeopleRoot(VirtualCollection):
     def create_collection(self, name: str) -> None:
         if name != names.safe(name):
             raise forbid(f"not a usable person name: {name!r}")
-        try:
-            with self.ctx.session() as session:
-                persons.create_person(session, self.ctx.user_id or 0, name)
-        except BadName as bad:
-            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
-        except Conflict as exc:
-            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        with self.ctx.change() as session:
+            persons.create_person(session, self.ctx.user_id, name)
 
 
-class PersonFolder(PhotoFolder):
+class PersonFolder(PersonScoped):
     kind = "person"
     permissions = "DNVC"
-
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
-                 person_id: int) -> None:
-        super().__init__(path, environ, ctx, stat)
-        self.person_id = person_id
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
         return people.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
@@ -87,10 +76,6 @@ class PersonFolder(PhotoFolder):
             return cover_entry(self)
         return found
 
-    def compute_stat(self, session: Session) -> Stat:
-        found = people.persons(session, self.ctx.viewer, self.person_id)
-        return (found[0].stat or Stat()) if found else Stat()
-
     def entry_permissions(self) -> str:
         return "DV"
 
@@ -105,13 +90,8 @@ class PersonFolder(PhotoFolder):
             return True
         if self.provider.get_resource_inst(dest_path, self.environ) is not None:
             raise DAVError(HTTP_CONFLICT, f"a person named {new!r} exists already")
-        try:
-            with self.ctx.session() as session:
-                persons.rename_person(session, self.ctx.viewer, self.person_id, new)
-        except BadName as bad:
-            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
-        except Conflict as exc:
-            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        with self.ctx.change() as session:
+            persons.rename_person(session, self.ctx.viewer, self.person_id, new)
         return True
 
     def handle_delete(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav.base import PhotoFolder, VirtualCollection, digest
+from recognize.dav.context import UserContext
 from recognize.jobs.search import find
 from recognize.store.rows import PhotoRow, Stat, photos_by_id
 
@@ -38,7 +39,7 @@ class SearchRoot(VirtualCollection):
 class SearchFolder(PhotoFolder):
     kind = "search-results"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, query: str) -> None:
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, query: str) -> None:
         super().__init__(path, environ, ctx)
         self.query_text = query
         self._rows: list[PhotoRow] | None = None

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from wsgidav import util
-from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 
 from recognize.dav import names
@@ -23,7 +22,7 @@ from recognize.dav.base import (
     VirtualCollection,
     forbid,
 )
-from recognize.errors import BadName, Conflict
+from recognize.dav.context import UserContext
 from recognize.store import tag_removals
 from recognize.store import tags as tag_store
 from recognize.store.rows import Group, PhotoRow, Stat
@@ -42,33 +41,28 @@ class TagsRoot(VirtualCollection):
 
     def list_members(self) -> list[_DAVResource]:
         with self.ctx.reading() as session:
-            groups = tag_store.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = tag_store.tags(session, self.ctx.user_id, self.ctx.mount_ids)
         return [self._folder(n, g) for n, g in names.unique(groups, tag_label)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         if self._members is not None:
             return super().get_member(name)
         with self.ctx.reading() as session:
-            groups = tag_store.tag_list(session, self.ctx.user_id or 0, self.ctx.mount_ids)
+            groups = tag_store.tag_list(session, self.ctx.user_id, self.ctx.mount_ids)
         found = names.pick(name, groups, tag_label)
         return self._folder(name, found) if found is not None else None
 
     def create_collection(self, name: str) -> None:
         if name != names.safe(name):
             raise forbid(f"not a usable tag name: {name!r}")
-        try:
-            with self.ctx.session() as session:
-                tag_store.create_user_tag(session, self.ctx.user_id or 0, name)
-        except BadName as bad:
-            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
-        except Conflict as exc:
-            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        with self.ctx.change() as session:
+            tag_store.create_user_tag(session, self.ctx.user_id, name)
 
 
 class TagFolder(PhotoFolder):
     kind = "tag"
 
-    def __init__(self, path: str, environ: dict[str, Any], ctx: Any, stat: Stat | None,
+    def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext, stat: Stat | None,
                  group: Group) -> None:
         super().__init__(path, environ, ctx, stat)
         self.tag_id = int(group.key)
@@ -79,7 +73,7 @@ class TagFolder(PhotoFolder):
         return tag_store.tag_photos(session, self.tag_id, self.ctx.mount_ids, names_)
 
     def compute_stat(self, session: Session) -> Stat:
-        found = tag_store.tags(session, self.ctx.user_id or 0, self.ctx.mount_ids, self.tag_id)
+        found = tag_store.tags(session, self.ctx.user_id, self.ctx.mount_ids, self.tag_id)
         return (found[0].stat or Stat()) if found else Stat()
 
     def entry_permissions(self) -> str:
@@ -93,20 +87,15 @@ class TagFolder(PhotoFolder):
         new = util.get_uri_name(dest_path.rstrip("/"))
         if new != names.safe(new):
             raise forbid(f"not a usable tag name: {new!r}")
-        try:
-            with self.ctx.session() as session:
-                tag_store.rename_user_tag(session, self.ctx.user_id or 0, self.tag_id, new)
-        except BadName as bad:
-            raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
-        except Conflict as exc:
-            raise DAVError(HTTP_CONFLICT, str(exc)) from None
+        with self.ctx.change() as session:
+            tag_store.rename_user_tag(session, self.ctx.user_id, self.tag_id, new)
         return True
 
     def handle_delete(self) -> bool:
         if not self.user_tag:
             raise forbid("only your own tags can be deleted (untag photos instead)")
         with self.ctx.session() as session:
-            tag_store.delete_user_tag(session, self.ctx.user_id or 0, self.tag_id)
+            tag_store.delete_user_tag(session, self.ctx.user_id, self.tag_id)
         return True
 
     def delete_entry(self, entry: PhotoFile) -> None:
@@ -115,11 +104,11 @@ class TagFolder(PhotoFolder):
     def tag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
             tag_store.put_tag(session, photo_id, self.tag_id)
-            tag_removals.tagged_again(session, self.ctx.user_id or 0, photo_id, self.tag_id)
+            tag_removals.tagged_again(session, self.ctx.user_id, photo_id, self.tag_id)
 
     def untag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
-            tag_removals.untag(session, self.ctx.user_id or 0, photo_id, self.tag_id)
+            tag_removals.untag(session, self.ctx.user_id, photo_id, self.tag_id)
 
     def create_empty_resource(self, name: str) -> _DAVResource:
         return PendingUpload(self.child_path(name), self.environ, self, name)
@@ -148,7 +137,7 @@ class PendingUpload(EmptyBody, Props, DAVNonCollection):
     def end_write(self, *, with_errors: bool) -> None:
         from recognize.dav.ops import finish_upload
 
-        finish_upload(self, with_errors)
+        finish_upload(self.folder, with_errors)
 
     def delete(self) -> None:
         return None

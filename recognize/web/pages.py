@@ -13,6 +13,7 @@ from recognize.config import Settings
 from recognize.log import get_logger
 from recognize.passwords import TooManyFailures, basic_allowed, guard_for
 from recognize.store import Store
+from recognize.store.accounts import Viewer
 from recognize.web import data
 from recognize.web.login import csrf_token, current_user, form_token_ok, log_in, log_out
 
@@ -71,7 +72,7 @@ def _offset() -> int:
     return int(raw) if raw.isdigit() and len(raw) < 10 else 0
 
 
-def _page(section: str, seen: Any, **values: Any) -> Any:
+def _page(section: str, seen: Viewer, **values: Any) -> Any:
     _, store = _ctx()
     counts = data.counts(store, seen) if seen is not None else None
     return _render(f"{section}.html", section=section, counts=counts, **values)
