@@ -169,6 +169,16 @@ def in_session(apply: Callable[[Session], T]) -> T:
         return apply(session)
 
 
+def created(make: Callable[[Session, int, str], int], show: Callable[[int], dict[str, Any]]
+            ) -> tuple[Response, int]:
+    """A create handler's answer: ``make(session, user id, body's name)``, then 201 with
+    ``show(new id)``."""
+    uid = viewer().user_id
+    name = name_field(body())
+    new = in_session(lambda s: make(s, uid, name))
+    return jsonify(show(new)), 201
+
+
 def deleted(apply: Callable[[Session], object]) -> tuple[str, int]:
     """A DELETE handler's answer: the deletion applied, 204 No Content."""
     in_session(apply)

@@ -11,10 +11,10 @@ from flask import Blueprint, jsonify, request
 from recognize.api.common import (
     ApiError,
     body,
+    created,
     ctx,
     deleted,
     field,
-    in_session,
     name_field,
     page,
     paging,
@@ -75,10 +75,7 @@ def list_persons() -> Any:
 
 @blueprint.post("/persons")
 def create_person() -> Any:
-    uid = viewer().user_id
-    name = name_field(body())
-    person_id = in_session(lambda s: person_store.create_person(s, uid, name))
-    return jsonify(_person(person_id)), 201
+    return created(person_store.create_person, _person)
 
 
 @blueprint.get("/persons/<int:person_id>")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from recognize.api.common import (
     ApiError,
     body,
+    created,
     ctx,
     deleted,
     field,
@@ -61,10 +62,7 @@ def list_tags() -> Any:
 
 @blueprint.post("/tags")
 def create_tag() -> Any:
-    uid = viewer().user_id
-    name = name_field(body())
-    tag_id = in_session(lambda s: tag_store.create_user_tag(s, uid, name))
-    return jsonify(_one(tag_id)), 201
+    return created(tag_store.create_user_tag, _one)
 
 
 @blueprint.get("/tags/<int:tag_id>")
