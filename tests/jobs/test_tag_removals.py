@@ -68,7 +68,6 @@ def test_removed_classifier_tag_never_comes_back(indexed) -> None:
 
 
 def test_user_tags_leave_no_tombstone(indexed) -> None:
-
     _settings, store, photo = indexed
 
     with store.session() as session:
