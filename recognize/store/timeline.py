@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from recognize.store.accounts import Viewer
 from recognize.store.models import Photo, PhotoTag, Tag
-from recognize.store.views import PhotoRow, SystemTag
+from recognize.store.rows import PhotoRow
+from recognize.store.system_tags import SystemTag
 
 
 @dataclass(frozen=True)
