@@ -8,7 +8,8 @@ from pathlib import Path
 
 from recognize import cli
 from recognize import config as config_mod
-from recognize.jobs.scan import open_store, scan
+from recognize.jobs.scan import scan
+from recognize.store.opening import open_store
 from tests.conftest import shared, write_config
 
 
