@@ -7,7 +7,6 @@ import getpass
 import json
 import secrets
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -204,149 +203,21 @@ def cmd_user_hash(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from recognize.jobs.limits import apply_thread_limits
 
     settings = _settings(args)
     apply_thread_limits(settings)  # before numpy, pyvips and OpenVINO load
-    from recognize.jobs.scan import scan
-    from recognize.store.progress import RateWindow
+    from recognize.cli_progress import run_scan
 
-    store = _open_store(settings)
-    started = time.monotonic()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.1f} files/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, disable=args.json) as progress:
-        crawl_task = progress.add_task("crawling", total=None, rate=0.0)
-        work_task = progress.add_task("indexing", total=None, rate=0.0, visible=False)
-        state = {"done": 0, "t0": time.monotonic(), "seen": 0}
-        window = RateWindow()  # the bar's rate: the last five minutes, not the whole run
-
-        def walked(seen: int) -> None:
-            rate = seen / max(1e-6, time.monotonic() - started)
-            progress.update(crawl_task, completed=state["seen"] + seen, rate=rate)
-
-        def crawled(seen: int) -> None:
-            state["seen"] += seen
-            progress.update(crawl_task, completed=state["seen"], total=state["seen"])
-            total = _queued(store)
-            progress.update(work_task, total=total, visible=True)
-            state["t0"] = time.monotonic()
-
-        def photo(n: int) -> None:
-            now = time.monotonic()
-            if not state["done"]:
-                window.add(state["t0"], 0)  # the work started when the crawl ended
-            state["done"] += n
-            window.add(now, n)
-            progress.update(work_task, advance=n, rate=window.rate(now))
-
-        report = scan(settings, store, args.mount, on_crawled=crawled, on_photo=photo,
-                      on_walk=walked)
-    elapsed = time.monotonic() - started
-    summary = {
-        "seconds": round(elapsed, 3),
-        "photos_processed": report.counters.photos,
-        "decoded": report.counters.decoded,
-        "failed": report.counters.failed,
-        "mounts": [vars(c) for c in report.crawls],
-        "persons": [vars(c) for c in report.clusters],
-        "duplicates": vars(report.duplicates) if report.duplicates else None,
-    }
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    table = Table(title=f"scan finished in {elapsed:.1f} s")
-    for col in ("mount", "files", "new", "changed", "moved", "deleted", "unchanged"):
-        table.add_column(col, justify="right" if col != "mount" else "left")
-    for c in report.crawls:
-        table.add_row(c.mount, *(str(v) for v in (c.seen, c.new, c.changed, c.moved, c.deleted,
-                                                  c.unchanged)))
-    out.print(table)
-    out.print(
-        f"processed {report.counters.photos} photos, decoded {report.counters.decoded}, "
-        f"failed {report.counters.failed}"
-    )
-    for c in report.clusters:
-        out.print(f"persons of {c.user}: {c.faces} faces in {c.persons} persons "
-                  f"({c.created} new, {c.unassigned} faces unassigned)")
-    if report.duplicates:
-        d = report.duplicates
-        out.print(f"duplicates: {d.groups} groups ({d.grouped} photos) of {d.photos} hashed")
-    return 0
-
-
-def _queued(store: Any) -> int:
-    from recognize.store import queue as queue_store
-
-    with store.session() as session:
-        return sum(c.queued for c in queue_store.counts(session))
+    return run_scan(settings, _open_store(settings), args.mount, as_json=args.json)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from recognize.cli_progress import show_status
     from recognize.store.opening import open_store
 
     settings = _settings(args)
-    store = open_store(settings)
-    if args.json:
-        print(json.dumps(_status_data(settings, store)))
-        return 0
-    if not args.watch:
-        out.print(_status_tables(settings, store))
-        return 0
-    from rich.live import Live
-
-    with Live(_status_tables(settings, store), console=out, refresh_per_second=1) as live:
-        while True:
-            time.sleep(2)
-            live.update(_status_tables(settings, store))
-
-
-def _status_data(settings: config_mod.Settings, store: Any) -> dict[str, Any]:
-    from recognize.jobs.stages import stage_names
-    from recognize.store import progress
-    from recognize.store import queue as queue_store
-
-    configured = {m.name for m in settings.mounts}
-    with store.session() as session:
-        mounts = [vars(c) for c in queue_store.counts(session) if c.mount in configured]
-        stages = [vars(p) for p in progress.stage_progress(session, stage_names(settings))
-                  if p.mount in configured]
-    return {"mounts": mounts, "stages": stages}
-
-
-def _status_tables(settings: config_mod.Settings, store: Any) -> Any:
-    from rich.console import Group
-
-    data = _status_data(settings, store)
-    mounts = Table(title="photos per mount")
-    for col in ("mount", "files", "done", "partial", "failed", "queued"):
-        mounts.add_column(col, justify="left" if col == "mount" else "right")
-    for r in data["mounts"]:
-        mounts.add_row(*(str(r[k]) for k in ("mount", "files", "done", "partial", "failed", "queued")))
-    stages = Table(title="stages")
-    for col in ("mount", "stage", "total", "done", "failed", "queued", "photos/s", "ETA"):
-        stages.add_column(col, justify="left" if col in ("mount", "stage") else "right")
-    for p in data["stages"]:
-        eta = p["eta_seconds"]
-        stages.add_row(p["mount"], p["stage"], str(p["total"]), str(p["done"]), str(p["failed"]),
-                       str(p["queued"]), f"{p['rate']:.2f}",
-                       "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
-    return Group(mounts, stages)
+    return show_status(settings, open_store(settings), as_json=args.json, watch=args.watch)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:

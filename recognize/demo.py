@@ -30,10 +30,15 @@ def write_demo_photos(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     rng = np.random.default_rng(7)
-    for name, colour, date, make, model, lat, lon in DEMO:
+    y, x = np.mgrid[0:480, 0:640]
+    for i, (name, colour, date, make, model, lat, lon) in enumerate(DEMO):
+        # each photo its own layout (waves, a block), so none is a near-duplicate of another
         gradient = np.linspace(0.6, 1.2, 480)[:, None, None]
+        waves = 1 + 0.35 * np.sin(2 * np.pi * ((i + 1) * x / 640 + (i % 3) * y / 480))
         noise = rng.normal(0, 6, (480, 640, 3))
-        pixels = np.clip(np.array(colour)[None, None, :] * gradient + noise, 0, 255)
+        pixels = np.array(colour)[None, None, :] * gradient * waves[:, :, None] + noise
+        pixels[100 + 40 * i: 220 + 40 * i, 80 * i: 80 * i + 160] = 255 - np.array(colour)
+        pixels = np.clip(pixels, 0, 255)
         image = Image.fromarray(pixels.astype(np.uint8))
         path = folder / name
         if date is None:

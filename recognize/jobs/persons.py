@@ -1,8 +1,10 @@
 """Clustering a user's faces into persons: the job behind `recognize cluster` and the cascade.
 
-Incremental by default (faces already in a person stay; new faces are assigned by nearest
-neighbours, the rest clustered); a full re-clustering runs when the clustering settings
-changed since the last run (names and corrections are kept either way).
+Incremental by default: persons the user named or put a face into keep every face they have;
+every other face (new, unassigned, or in an automatic person nobody confirmed) is decided
+again together with the nearby faces of those persons (``clustering.update``), so automatic
+persons converge to what clustering all faces at once gives. A full re-clustering runs when
+the clustering settings changed since the last run (names and corrections are kept either way).
 """
 
 from __future__ import annotations
