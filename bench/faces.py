@@ -36,16 +36,13 @@ import argparse
 import csv
 import functools
 import hashlib
-import itertools
 import json
 import os
 import pickle
-import platform
 import random
+import sys
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +52,12 @@ from PIL import Image
 from recognize.config import FacesSettings, JobsSettings
 from recognize.inference.base import Runtime, load_manifest
 from recognize.inference.faces import EMBEDDER, LANDMARKS, FaceAnalyzer
-from recognize.inference.faces_tiles import plan_levels, tile_grid
 
-Box = tuple[float, float, float, float]  # x, y, w, h
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from bench.faces_eval import Box, Found, evaluate, pipeline_gap  # noqa: E402
+from bench.faces_speed import machine, timing, timing_sample  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "data"
 CACHE = Path.home() / ".cache" / "recognize-bench" / "faces"
 CLOSEUP_FACTOR = (1.0, 1.3)  # crop side / face box side
@@ -164,17 +163,6 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-@dataclass
-class Found:
-    """One face as a pipeline found it."""
-
-    box: Box
-    score: float
-    embedding: np.ndarray | None  # plain descriptor
-    mirrored: np.ndarray | None  # descriptor of the mirrored chip (ours only)
-    quality: str | None = None
-
-
 class Reference:
     """dlib's own pipeline, as face_recognition and Nextcloud's facerecognition run it."""
 
@@ -245,253 +233,6 @@ def hog_boxes(image: np.ndarray) -> list[Box]:
     return [(r.left(), r.top(), r.width(), r.height()) for r in _hog()(image, 1)]
 
 
-def iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / max(a[2] * a[3] + b[2] * b[3] - inter, 1e-9)
-
-
-def _ltwh(box: Any) -> list[float]:
-    if isinstance(box, dict):
-        return [float(box[k]) for k in ("left", "top", "width", "height")]
-    return [float(v) for v in box]
-
-
-def _scaled(box: list[float], scale: float) -> Box:
-    return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
-
-
-def match_count(found: list[Box], truth: dict[str, Any], scale: float) -> tuple[int, int]:
-    """Greedy one-to-one matches (IoU >= 0.3, or nose point inside) and the truth count."""
-    used: set[int] = set()
-    matched = 0
-    boxes = [_scaled(_ltwh(b), scale) for b in truth.get("boxes_ltwh", [])]
-    noses = [(x * scale, y * scale) for x, y in truth.get("nose_points_xy", [])]
-    for gt in boxes:
-        best = max(((iou(f, gt), i) for i, f in enumerate(found) if i not in used), default=None)
-        if best and best[0] >= 0.3:
-            used.add(best[1])
-            matched += 1
-    for x, y in noses:
-        for i, f in enumerate(found):
-            if i not in used and f[0] <= x <= f[0] + f[2] and f[1] <= y <= f[1] + f[3]:
-                used.add(i)
-                matched += 1
-                break
-    return matched, len(boxes) + len(noses)
-
-
-def verification(vectors: dict[str, tuple[str, np.ndarray]], threshold: float) -> dict[str, Any]:
-    same: list[float] = []
-    diff: list[float] = []
-    for (_, (pa, va)), (_, (pb, vb)) in itertools.combinations(vectors.items(), 2):
-        (same if pa == pb else diff).append(float(np.linalg.norm(va - vb)))
-    s, d = np.array(same), np.array(diff)
-    tp, fp = int((s < threshold).sum()), int((d < threshold).sum())
-    far_threshold = float(np.quantile(d, 0.001)) if len(d) else 0.0
-    return {
-        "pairs_same": len(s),
-        "pairs_different": len(d),
-        "precision": tp / max(tp + fp, 1),
-        "recall": tp / max(len(s), 1),
-        "tar_at_far_1e-3": float((s < far_threshold).mean()) if len(s) else 0.0,
-        "threshold_at_far_1e-3": far_threshold,
-        "closest_different": float(d.min()) if len(d) else None,
-    }
-
-
-def _largest(faces: list[Found]) -> Found:
-    return max(faces, key=lambda f: f.box[2] * f.box[3])
-
-
-def evaluate(
-    results: dict[str, list[Found]],
-    closeups: dict[str, tuple[Box, list[Found]]],
-    rows: list[dict[str, str]],
-    groups: dict[str, Any],
-    scales: dict[str, float],
-    threshold: float,
-) -> dict[str, Any]:
-    matched = truth = detections = 0
-    in_range, off = 0, []
-    plain: dict[str, tuple[str, np.ndarray]] = {}
-    mirrored: dict[str, tuple[str, np.ndarray]] = {}
-    missing, false_faces, false_photos = [], 0, 0
-    quality: Counter[str] = Counter()
-    false_quality: list[str | None] = []
-    for row in rows:
-        faces = results[row["file"]]
-        quality.update(str(f.quality) for f in faces)
-        if row["kind"] == "group":
-            lo, hi = int(row["faces_min"]), int(row["faces_max"])
-            if lo <= len(faces) <= hi:
-                in_range += 1
-            else:
-                off.append(f"{row['file']}: {len(faces)} not in {lo}-{hi}")
-            truth_row = groups.get(row["file"], {})
-            if truth_row.get("boxes_ltwh") or truth_row.get("nose_points_xy"):
-                m, t = match_count([f.box for f in faces], truth_row, scales[row["file"]])
-                matched, truth, detections = matched + m, truth + t, detections + len(faces)
-        elif row["kind"] == "identity":
-            if not faces:
-                missing.append(row["file"])
-                continue
-            biggest = _largest(faces)
-            if biggest.embedding is not None:
-                plain[row["file"]] = (row["identity"], biggest.embedding)
-            if biggest.mirrored is not None and biggest.embedding is not None:
-                mirrored[row["file"]] = (row["identity"], (biggest.embedding + biggest.mirrored) / 2)
-        elif row["kind"] == "no_face":
-            false_faces += len(faces)
-            false_photos += bool(faces)
-            false_quality += [f.quality for f in faces]
-    hits = extra = 0
-    missed_closeups = []
-    for file, (face_box, found) in closeups.items():
-        hit = [i for i, f in enumerate(found) if iou(f.box, face_box) >= 0.3]
-        hits += bool(hit)
-        extra += len(found) - min(len(hit), 1)
-        if not hit:
-            missed_closeups.append(file)
-    n_groups = sum(r["kind"] == "group" for r in rows)
-    return {
-        "detection_recall": matched / max(truth, 1) if truth else None,
-        "detection_precision": matched / max(detections, 1) if truth else None,
-        "annotated_faces": truth,
-        "groups_in_range": f"{in_range}/{n_groups}",
-        "groups_off": off,
-        "identity_photos": sum(r["kind"] == "identity" for r in rows),
-        "identity_photos_without_face": missing,
-        "no_face_photos": sum(r["kind"] == "no_face" for r in rows),
-        "false_faces_no_face_photos": false_faces,
-        "no_face_photos_with_faces": false_photos,
-        "false_faces_quality": false_quality,
-        "closeups": len(closeups),
-        "closeup_recall": hits / max(len(closeups), 1),
-        "closeup_extra_faces": extra,
-        "closeups_missed": missed_closeups,
-        "quality_reasons": dict(quality),
-        "verification": verification(plain, threshold),
-        "verification_mirror": verification(mirrored, threshold) if mirrored else None,
-    }
-
-
-def _pipeline_gap(
-    ours: dict[str, list[Found]], ref: dict[str, list[Found]], rows: list[dict[str, str]]
-) -> Any:
-    gaps = []
-    for row in rows:
-        a, b = ours[row["file"]], ref[row["file"]]
-        if row["kind"] == "identity" and a and b:
-            ea, eb = _largest(a).embedding, _largest(b).embedding
-            if ea is not None and eb is not None:
-                gaps.append(float(np.linalg.norm(ea - eb)))
-    if not gaps:
-        return None
-    return {
-        "median": float(np.median(gaps)),
-        "p90": float(np.quantile(gaps, 0.9)),
-        "max": float(np.max(gaps)),
-        "faces": len(gaps),
-    }
-
-
-def machine() -> dict[str, Any]:
-    """What the speed ratio depends on: CPU, the extensions OpenVINO's kernels use, load."""
-    import openvino
-
-    model, flags = platform.processor(), set()
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        for line in text.splitlines():
-            if line.startswith("model name") and not model:
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
-    wanted = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "extensions": [f for f in wanted if f in flags],
-        "openvino": openvino.__version__,
-        "load_average": os.getloadavg()[0],
-    }
-
-
-STAGES = ("detect", "align", "embed", "mirror")
-
-
-def timing(paths: list[Path], max_side: int, ours: Ours, reference: Reference | None
-           ) -> dict[str, Any]:
-    """Ours and dlib's pipeline on the same decoded photos, alternately (which goes first
-    flips per photo, so drifting load hits both alike); wall and CPU seconds per photo."""
-    wall = {k: 0.0 for k in (*STAGES, "dlib")}
-    cpu = dict(wall)
-    tiles = 0
-    a = ours.analyzer
-    for index, path in enumerate(paths):
-        image = decode(path, max_side)[0]
-        s = a.detector.settings
-        height, width = image.shape[:2]
-        levels = plan_levels(width, height, s.min_face(width, height), s.max_face(width, height))
-        tiles += sum(1 for _ in tile_grid(width, height, levels))
-
-        def run_ours(img: np.ndarray = image) -> None:
-            marks = [(time.perf_counter(), time.process_time())]
-            detections = a.detector.detect(img)
-            marks.append((time.perf_counter(), time.process_time()))
-            _, chips = a.landmarker.align(img, detections)
-            marks.append((time.perf_counter(), time.process_time()))
-            a.embedder.predict(chips)
-            marks.append((time.perf_counter(), time.process_time()))
-            if ours.mirror_default:
-                a.embedder.predict(np.ascontiguousarray(chips[:, :, ::-1]))
-            marks.append((time.perf_counter(), time.process_time()))
-            for stage, (w0, c0), (w1, c1) in zip(STAGES, marks[:-1], marks[1:], strict=True):
-                wall[stage] += w1 - w0
-                cpu[stage] += c1 - c0
-
-        def run_dlib(img: np.ndarray = image) -> None:
-            if reference is None:
-                return
-            w0, c0 = time.perf_counter(), time.process_time()
-            reference.run(img)
-            wall["dlib"] += time.perf_counter() - w0
-            cpu["dlib"] += time.process_time() - c0
-
-        for run in (run_ours, run_dlib) if index % 2 == 0 else (run_dlib, run_ours):
-            run()
-    n = max(len(paths), 1)
-    ours_wall, ours_cpu = sum(wall[k] for k in STAGES), sum(cpu[k] for k in STAGES)
-    out: dict[str, Any] = {
-        "photos": len(paths),
-        "tiles_per_photo": tiles / n,
-        "ms_per_photo_ours": 1000 * ours_wall / n,
-        "cpu_ms_per_photo_ours": 1000 * ours_cpu / n,
-        "cpu_ms_per_photo_ours_by_stage": {k: 1000 * cpu[k] / n for k in STAGES},
-    }
-    if reference is not None:
-        out |= {
-            "ms_per_photo_reference": 1000 * wall["dlib"] / n,
-            "cpu_ms_per_photo_reference": 1000 * cpu["dlib"] / n,
-            "speedup": wall["dlib"] / max(ours_wall, 1e-9),
-            "speedup_cpu": cpu["dlib"] / max(ours_cpu, 1e-9),
-        }
-    return out
-
-
-def timing_sample(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
-    """``count`` rows evenly spaced over the set (all of them when it has fewer)."""
-    if count <= 0 or count >= len(rows):
-        return rows if count > 0 else []
-    step = len(rows) / count
-    return [rows[int(i * step)] for i in range(count)]
-
-
 def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Reference | None,
             cache: Cache, digest: str) -> dict[str, Any]:
     with (data / "labels.csv").open() as fh:
@@ -536,10 +277,10 @@ def run_set(data: Path, args: argparse.Namespace, ours: Ours, reference: Referen
         "mirror_default": ours.mirror_default,
     }
     sample = [data / r["file"] for r in timing_sample(rows, args.timing)]
-    report["timing"] = timing(sample, args.max_side, ours, reference)
+    report["timing"] = timing((decode(p, args.max_side)[0] for p in sample), ours, reference)
     if reference is not None:
         report["reference"] = evaluate(ref_results, ref_close, rows, groups, scales, args.threshold)
-        report["descriptor_ours_vs_dlib_largest_face"] = _pipeline_gap(ours_results, ref_results, rows)
+        report["descriptor_ours_vs_dlib_largest_face"] = pipeline_gap(ours_results, ref_results, rows)
     return report
 
 
