@@ -23,6 +23,7 @@ from recognize.store import tags as tag_store
 from recognize.store.rows import PhotoRow, Stat
 
 NS_OC = "http://owncloud.org/ns"
+NS_NC = "http://nextcloud.org/ns"
 NS_RC = "urn:recognize:ns"
 OC_PERMISSIONS = f"{{{NS_OC}}}permissions"
 OC_ID = f"{{{NS_OC}}}id"

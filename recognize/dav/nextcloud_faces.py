@@ -19,7 +19,7 @@ from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
 from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
-from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
+from recognize.dav.base import NS_NC, PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
 from recognize.dav.faces import PersonScoped
 from recognize.dav.people import person_label
 from recognize.errors import BadName, Conflict, NotFound
@@ -27,7 +27,6 @@ from recognize.store import face_entries, people, persons
 from recognize.store.face_entries import FaceEntry
 from recognize.store.rows import Group, PhotoRow, Stat
 
-NS_NC = "http://nextcloud.org/ns"
 NC_DETECTIONS = f"{{{NS_NC}}}face-detections"
 NC_PREVIEW = f"{{{NS_NC}}}face-preview-image"
 NC_NBITEMS = f"{{{NS_NC}}}nbItems"

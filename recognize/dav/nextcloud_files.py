@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 from wsgidav.dav_provider import _DAVResource
 from wsgidav.xml_tools import etree
 
-from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, digest
+from recognize.dav.base import NS_NC, NS_OC, PhotoFile, PhotoFolder, VirtualCollection, digest
 from recognize.dav.context import UserContext
 from recognize.store import timeline
 from recognize.store.rows import PhotoRow, Stat, photo_by_path, photos_by_id
 
-NS_NC = "http://nextcloud.org/ns"
-NS_OC = "http://owncloud.org/ns"
 NC_DATE = f"{{{NS_NC}}}metadata-photos-original_date_time"
 NC_SIZE = f"{{{NS_NC}}}metadata-photos-size"
 NC_GPS = f"{{{NS_NC}}}metadata-photos-gps"

@@ -27,7 +27,7 @@ from wsgidav.dav_error import (
 from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from recognize.dav.base import NS_OC, OC_ID, EmptyBody, Props, VirtualCollection, digest, forbid
+from recognize.dav.base import NS_NC, NS_OC, OC_ID, EmptyBody, Props, VirtualCollection, digest, forbid
 from recognize.dav.context import UserContext, context
 from recognize.errors import BadName, Conflict
 from recognize.store import tag_removals, timeline
@@ -39,7 +39,6 @@ OC_DISPLAYNAME = f"{{{NS_OC}}}display-name"
 OC_USERVISIBLE = f"{{{NS_OC}}}user-visible"
 OC_USERASSIGNABLE = f"{{{NS_OC}}}user-assignable"
 OC_CANASSIGN = f"{{{NS_OC}}}can-assign"
-NS_NC = "http://nextcloud.org/ns"
 NC_FILES_ASSIGNED = f"{{{NS_NC}}}files-assigned"
 NC_REFERENCE = f"{{{NS_NC}}}reference-fileid"
 TAG_PROPS = (OC_DISPLAYNAME, OC_USERVISIBLE, OC_USERASSIGNABLE, OC_CANASSIGN)

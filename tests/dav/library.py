@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tomli_w
@@ -211,3 +212,43 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+@dataclass
+class CountingDav:
+    """The WebDAV app called in-process, every SQL statement it sends counted (tests that a
+    listing costs the same queries for any number of entries)."""
+
+    app: Any
+    statements: list[str]
+    auth: dict[str, str]
+
+    def cost(self, method: str, path: str, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """``path`` below ``/dav``; the statements sent (transaction control not counted) and
+        the 207 body."""
+        self.statements.clear()
+        reply = self.app.open(path, "http://localhost/dav", method=method, data=body,
+                              headers=headers | self.auth,
+                              environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+        assert reply.status_code == 207, reply.get_data(as_text=True)
+        sent = [q for q in self.statements if q.upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+        return len(sent), reply.get_data()
+
+
+def counting_dav(lib: Library) -> CountingDav:
+    import base64
+
+    from sqlalchemy import event
+    from werkzeug.test import Client as WerkzeugClient
+
+    from recognize import config as config_mod
+    from recognize.dav import make_dav_app
+
+    app = WerkzeugClient(make_dav_app(config_mod.load(lib.config), lib.store))
+    statements: list[str] = []
+    for engine in {lib.store.engine, lib.store._reader}:
+        event.listen(engine, "before_cursor_execute",
+                     lambda *args: statements.append(str(args[2]).strip()))
+    token = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    return CountingDav(app, statements, {"Authorization": f"Basic {token}"})
+

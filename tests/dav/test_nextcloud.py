@@ -9,15 +9,12 @@ collection URLs end in ``/``; an object body is sent as ``application/json``).
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from defusedxml import ElementTree
-from sqlalchemy import event
-from werkzeug.test import Client as Client_
 
 from recognize.store import persons as person_store
 from tests.dav.conftest import Client, Reply
@@ -281,26 +278,14 @@ def test_faces_operations_as_photos_sends_them(fresh: tuple[Library, Server]) ->
 def test_faces_listing_costs_the_same_queries_for_any_size(tmp_path: Path,
                                                            password_hash: str) -> None:
     """PROPFIND Depth 1 with Photos' properties: no query per face (counted in-process)."""
-    from recognize import config as config_mod
-    from recognize.dav import make_dav_app
     from recognize.store import people
-    from tests.dav.library import PASSWORD, build
+    from tests.dav.library import build, counting_dav
 
     lib = build(tmp_path, password_hash)
-    app = Client_(make_dav_app(config_mod.load(lib.config), lib.store))
-    counted: list[str] = []
-    for engine in {lib.store.engine, lib.store._reader}:
-        event.listen(engine, "before_cursor_execute",
-                     lambda *args: counted.append(str(args[2]).strip()))
-    auth = {"Authorization": "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()}
+    dav = counting_dav(lib)
 
     def cost(path: str) -> int:
-        counted.clear()
-        reply = app.open(path.removeprefix("/dav"), "http://localhost/dav", method="PROPFIND",
-                         data=FACES_PROPFIND, headers=LIST | auth,
-                         environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
-        assert reply.status_code == 207, reply.get_data(as_text=True)
-        return len([q for q in counted if q.upper() not in ("BEGIN", "COMMIT", "ROLLBACK")])
+        return dav.cost("PROPFIND", path.removeprefix("/dav"), FACES_PROPFIND, LIST)[0]
 
     cost(faces_home())  # users and mounts are cached for a few seconds: fill that first
     before = (cost(faces_home()), cost(faces_home() + "Ann/"),
@@ -314,7 +299,7 @@ def test_faces_listing_costs_the_same_queries_for_any_size(tmp_path: Path,
     after = (cost(faces_home()), cost(faces_home() + "Ann/"),
              cost("/dav/recognize/alice/unassigned-faces/"))
     assert after == before, (before, after)
-    assert max(after) <= 5, counted
+    assert max(after) <= 5, dav.statements
 
 
 def test_search_folder(library: Library, server: Server) -> None:

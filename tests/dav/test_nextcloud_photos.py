@@ -232,36 +232,21 @@ def test_recognize_api_key_is_accepted_and_not_needed(library: Library, server: 
 def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path,
                                                                   password_hash: str) -> None:
     """SEARCH and REPORT with Photos' properties: no query per photo (counted in-process)."""
-    import base64
-
-    from sqlalchemy import event
-    from werkzeug.test import Client as Client_
-
     from recognize import config as config_mod
-    from recognize.dav import make_dav_app
     from recognize.jobs.crawl import crawl
     from recognize.jobs.sources import LocalSource
     from recognize.media.sniff import SUPPORTED_EXTENSIONS
     from recognize.store import accounts
     from recognize.store import photos as photo_store
     from recognize.store import tags as tag_store
-    from tests.dav.library import PASSWORD, _media, build, write_demo_photos
+    from tests.dav.library import _media, build, counting_dav, write_demo_photos
 
     lib = build(tmp_path, password_hash)
-    app = Client_(make_dav_app(config_mod.load(lib.config), lib.store))
-    counted: list[str] = []
-    for engine in {lib.store.engine, lib.store._reader}:
-        event.listen(engine, "before_cursor_execute",
-                     lambda *args: counted.append(str(args[2]).strip()))
-    auth = {"Authorization": "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()}
+    dav = counting_dav(lib)
 
     def cost(method: str, path: str, body: str) -> tuple[int, int]:
-        counted.clear()
-        reply = app.open(path, "http://localhost/dav", method=method, data=body,
-                         headers=WEBDAV | auth, environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
-        assert reply.status_code == 207, reply.get_data(as_text=True)
-        queries = [q for q in counted if q.upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
-        return len(queries), reply.get_data().count(b"<ns0:response>")
+        sent, reply = dav.cost(method, path, body, WEBDAV)
+        return sent, reply.count(b"<ns0:response>")
 
     def tag_all() -> None:  # with the media columns the media stage writes (mime, date)
         with lib.store.session() as session:
@@ -286,7 +271,7 @@ def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path
     after = (cost("SEARCH", "/", timeline_body), cost("REPORT", "/files/alice", tag_body))
     assert after[0][1] == before[0][1] + 5 and after[1][1] == before[1][1] + 5, (before, after)
     assert after[0][0] == before[0][0] and after[1][0] == before[1][0], (before, after)
-    assert max(after[0][0], after[1][0]) <= 6, counted
+    assert max(after[0][0], after[1][0]) <= 6, dav.statements
 
 
 def test_odd_queries_are_refused_saying_why(library: Library, server: Server) -> None:
