@@ -199,6 +199,7 @@ class Server:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.1)
+        self.stop()  # never leave a half-started server behind
         raise RuntimeError(f"server did not start: {(config.parent / 'server.log').read_text()}")
 
     def logs(self) -> str:
