@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from recognize.clustering.duplicates import DuplicateParams, groups
-from recognize.config import Settings
+from recognize.config import Settings, section_values
 from recognize.log import get_logger
 from recognize.store import Store
 from recognize.store import duplicates as duplicate_store
@@ -21,8 +21,8 @@ log = get_logger(__name__)
 
 
 def duplicate_params(settings: Settings) -> DuplicateParams:
-    section = settings.duplicates
-    return DuplicateParams(max_distance=section.max_distance, mirrored=section.mirrored)
+    """Built from the ``[duplicates]`` section by name, as every L1 settings dataclass is."""
+    return DuplicateParams(**section_values(settings.duplicates, DuplicateParams))
 
 
 @dataclass(frozen=True)
