@@ -209,6 +209,7 @@ class FacesSettings(Section):
     min_size_px: float = Field(20.0, ge=8, le=1000)
     min_size_fraction: float = Field(0.0, ge=0.0, le=1.0)
     max_faces: int = Field(50, ge=1, le=1000)
+    max_blue_chroma: float = Field(7.0, ge=0.0, le=255.0)
     mirror: bool = True
     quality_min_size_px: float = Field(40.0, ge=0, le=1000)
     quality_min_sharpness: float = Field(0.008, ge=0.0, le=1.0)

@@ -7,7 +7,7 @@ has more red than blue chroma (in YCbCr, Cr > Cb: the basis of the classic skin-
 models), and a black-and-white photo has none of either (Cb = Cr). So a detection whose
 centre is clearly *bluer than grey* is no face under ordinary light.
 
-``MAX_BLUE_CHROMA`` (7 of 255) is the tolerance for tinted black-and-white photos (cold-toned
+The limit (``faces.max_blue_chroma``, 7 of 255) is the tolerance for tinted black-and-white photos (cold-toned
 prints, scans with a colour cast), chosen on ``faces/`` by symmetry: its bluest real face lies
 7.3 on the red side of grey, so as much is allowed on the blue side; confirmed on
 ``faces_lfw/`` (no real face lost, see docs/persons.md). The flower's centre is at +13.6.
@@ -20,9 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from recognize.inference.faces_types import DetectedFace
-
-MAX_BLUE_CHROMA = 7.0
-"""Largest median Cb − Cr (8-bit YCbCr units) of a face's centre; grey is 0, skin < 0."""
 
 # Cb − Cr of an RGB pixel (ITU-R BT.601, the JPEG one): the +128 offsets cancel
 _BLUE_MINUS_RED = np.array([-0.168736 - 0.5, -0.331264 + 0.418688, 0.5 + 0.081312])
@@ -39,5 +36,7 @@ def blue_chroma(image: np.ndarray, face: DetectedFace) -> float:
     return float(np.median(centre @ _BLUE_MINUS_RED.astype(np.float32)))
 
 
-def could_be_skin(image: np.ndarray, face: DetectedFace) -> bool:
-    return blue_chroma(image, face) <= MAX_BLUE_CHROMA
+def could_be_skin(image: np.ndarray, face: DetectedFace, max_blue_chroma: float) -> bool:
+    """Whether the face's centre is at most ``max_blue_chroma`` bluer than grey (Cb − Cr,
+    8-bit YCbCr units; grey is 0, skin below 0)."""
+    return blue_chroma(image, face) <= max_blue_chroma

@@ -19,12 +19,13 @@ _SECTION = FacesSettings()  # the defaults of the keys that are config keys: dec
 @dataclass(frozen=True)
 class DetectorSettings:
     """Detector knobs; the defaults are MediaPipe's published values where it has them. The
-    first four are the ``[faces]`` keys of the same names (and take their defaults)."""
+    first five are the ``[faces]`` keys of the same names (and take their defaults)."""
 
     min_score: float = _SECTION.min_score  # MediaPipe's min_score_thresh (full-range model)
     min_size_px: float = _SECTION.min_size_px  # smallest box side kept, pixels of the array
     min_size_fraction: float = _SECTION.min_size_fraction  # ... and of the shorter side
     max_faces: int = _SECTION.max_faces  # most confident faces kept per photo
+    max_blue_chroma: float = _SECTION.max_blue_chroma  # bluer centres are no face (faces_colour)
     nms_iou: float = 0.3  # MediaPipe's min_suppression_threshold
     max_face_fraction: float = 1.0  # largest face looked for, as a fraction of the longer side
     edge_margin: float = 0.01  # a box this close to an inner tile edge may be cut: dropped
@@ -96,7 +97,7 @@ class FaceDetector:
             row_scores.append(q)
         merged, merged_scores = weighted_nms(np.concatenate(rows), np.concatenate(row_scores), s.nms_iou)
         faces = [self._face(r, q) for r, q in zip(merged, merged_scores, strict=True)]
-        faces = [f for f in faces if min(f.w, f.h) >= min_face and could_be_skin(image, f)]
+        faces = [f for f in faces if min(f.w, f.h) >= min_face and could_be_skin(image, f, s.max_blue_chroma)]
         return faces[: s.max_faces]
 
     def _tile_candidates(
