@@ -7,9 +7,9 @@ import pytest
 
 from recognize.config import FacesSettings
 from recognize.inference.faces_colour import blue_chroma, could_be_skin
+from recognize.inference.faces_types import DetectedFace
 
 MAX_BLUE_CHROMA = FacesSettings().max_blue_chroma  # the default limit
-from recognize.inference.faces_types import DetectedFace
 
 BOX = DetectedFace(20, 20, 40, 40, 0.9, np.zeros((6, 2), np.float32))
 
