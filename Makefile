@@ -16,7 +16,7 @@ APT_TEST := $(APT_RUN) postgresql litmus rclone davfs2 wrk chromium gvfs-backend
 .PHONY: run test lint system-deps system-deps-test venv clean help
 help:
 	@echo "make run   - install what is missing, index PHOTOS=$(PHOTOS), serve on 127.0.0.1:$(PORT)"
-	@echo "make test  - install test dependencies and run the test suite (FAST=1 skips slow tests)"
+	@echo "make test  - install test dependencies and run the test suite (FAST=1 skips slow tests and those that load models or start servers)"
 	@echo "make lint  - ruff and mypy"
 
 system-deps:
@@ -55,7 +55,7 @@ run: system-deps venv
 
 test: system-deps-test venv
 	@set +e; \
-	$(PY) -m pytest $(if $(FAST),-m "not slow",) $(PYTEST_ARGS); code=$$?; \
+	$(PY) -m pytest $(if $(FAST),-m "not (slow or heavy or clients or browser or postgres)",) $(PYTEST_ARGS); code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
 	exit $$code
 
