@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.orm import Session
 
 from recognize.config import Settings
@@ -177,6 +177,18 @@ def created(make: Callable[[Session, int, str], int], show: Callable[[int], dict
     name = name_field(body())
     new = in_session(lambda s: make(s, uid, name))
     return jsonify(show(new)), 201
+
+
+def named_routes(bp: Blueprint, path: str, key: str,
+                 make: Callable[[Session, int, str], int],
+                 show: Callable[[int], dict[str, Any]]) -> None:
+    """A user's named resource at ``path``: ``POST path`` creates one from the body's name
+    (201 with ``show(new id)``), ``GET path/<int:key>`` shows one. Endpoints are named
+    ``create_<noun>`` and ``get_<noun>`` after the path's last word, singular."""
+    noun = path.rstrip("/").rsplit("/", 1)[-1].removesuffix("s")
+    bp.add_url_rule(path, f"create_{noun}", lambda: created(make, show), methods=["POST"])
+    bp.add_url_rule(f"{path}/<int:{key}>", f"get_{noun}",
+                    lambda **ids: jsonify(show(ids[key])), methods=["GET"])
 
 
 def deleted(apply: Callable[[Session], object]) -> tuple[str, int]:

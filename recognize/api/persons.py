@@ -11,11 +11,11 @@ from flask import Blueprint, jsonify, request
 from recognize.api.common import (
     ApiError,
     body,
-    created,
     ctx,
     deleted,
     field,
     name_field,
+    named_routes,
     page,
     paging,
     viewer,
@@ -73,14 +73,7 @@ def list_persons() -> Any:
     return page(len(items), offset, limit, items[offset:offset + limit])
 
 
-@blueprint.post("/persons")
-def create_person() -> Any:
-    return created(person_store.create_person, _person)
-
-
-@blueprint.get("/persons/<int:person_id>")
-def get_person(person_id: int) -> Any:
-    return jsonify(_person(person_id))
+named_routes(blueprint, "/persons", "person_id", person_store.create_person, _person)
 
 
 @blueprint.patch("/persons/<int:person_id>")
@@ -110,10 +103,15 @@ def delete_person(person_id: int) -> Any:
 @blueprint.post("/persons/<int:person_id>/merge")
 def merge_persons(person_id: int) -> Any:
     """Body ``{"other": id}``: every face of ``other`` joins this person; ``other`` goes."""
+    return merged(person_id, field(body(), "other", int), "cannot merge a person into itself")
+
+
+def merged(person_id: int, other: int, refusal: str) -> Any:
+    """Every face of ``other`` joins ``person_id`` (400 with ``refusal`` when they are one);
+    the answer is the person as it is now."""
     _, store = ctx()
-    other = field(body(), "other", int)
     if other == person_id:
-        raise ApiError(400, "cannot merge a person into itself")
+        raise ApiError(400, refusal)
     with store.session() as session:
         person_store.merge_persons(session, viewer(), person_id, other)
     return jsonify(_person(person_id))

@@ -8,10 +8,9 @@ from typing import Any
 from flask import Blueprint, jsonify, send_file
 
 from recognize.api.common import ApiError, ctx, int_arg, viewer
-from recognize.api.persons import _own_face, _person, face_json
+from recognize.api.persons import _own_face, _person, face_json, merged
 from recognize.jobs.crops import CROP_SIZES, crop_file
 from recognize.store import face_info, review
-from recognize.store import persons as person_store
 
 blueprint = Blueprint("review", __name__)
 
@@ -87,12 +86,7 @@ def suggestions(person_id: int) -> Any:
 @blueprint.post("/persons/<int:person_id>/suggestions/<int:other_id>/accept")
 def accept_suggestion(person_id: int, other_id: int) -> Any:
     """The two are one person: every face of ``other_id`` joins ``person_id``."""
-    _, store = ctx()
-    if other_id == person_id:
-        raise ApiError(400, "a person is not a suggestion for itself")
-    with store.session() as session:
-        person_store.merge_persons(session, viewer(), person_id, other_id)
-    return jsonify(_person(person_id))
+    return merged(person_id, other_id, "a person is not a suggestion for itself")
 
 
 @blueprint.post("/persons/<int:person_id>/suggestions/<int:other_id>/reject")

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from recognize.api.common import (
     ApiError,
     body,
-    created,
     ctx,
     deleted,
     field,
     in_session,
     name_field,
+    named_routes,
     own_photo,
     page,
     paging,
@@ -60,14 +60,7 @@ def list_tags() -> Any:
     return page(total, offset, limit, [tag_json(t) for t in rows])
 
 
-@blueprint.post("/tags")
-def create_tag() -> Any:
-    return created(tag_store.create_user_tag, _one)
-
-
-@blueprint.get("/tags/<int:tag_id>")
-def get_tag(tag_id: int) -> Any:
-    return jsonify(_one(tag_id))
+named_routes(blueprint, "/tags", "tag_id", tag_store.create_user_tag, _one)
 
 
 def _editable(uid: int, tag_id: int) -> None:
