@@ -7,7 +7,7 @@ import io
 import json
 import mimetypes
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -194,6 +194,15 @@ class VirtualCollection(Props, DAVCollection):
 
     def delete(self) -> None:
         raise forbid(f"{self.path} cannot be deleted")
+
+    def create_named(self, name: str, what: str, make: Callable[[Session, int, str], object],
+                     *, usable: bool = True, hint: str = "") -> None:
+        """MKCOL of a person or tag folder: ``make(session, user id, name)`` when ``name`` is a
+        safe name (and ``usable``), else 403 naming ``what`` (and the ``hint``)."""
+        if not usable or name != names.safe(name):
+            raise forbid(f"not a usable {what} name: {name!r}{hint}")
+        with self.ctx.change() as session:
+            make(session, self.ctx.user_id, name)
 
     def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
         return True

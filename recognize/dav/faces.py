@@ -129,6 +129,24 @@ class PersonScoped(PhotoFolder):
         return (found[0].stat or Stat()) if found else Stat()
 
 
+class OwnPerson(PersonScoped):
+    """A person folder the user edits (``people/<P>/``, Nextcloud's ``faces/<P>/``): DELETE
+    removes the person; DELETE of an entry says "not this person" for its faces."""
+
+    def entry_faces(self, session: Session, entry: PhotoFile) -> list[int]:
+        raise NotImplementedError
+
+    def handle_delete(self) -> bool:
+        with self.ctx.session() as session:
+            persons.delete_person(session, self.ctx.viewer, self.person_id)
+        return True
+
+    def delete_entry(self, entry: PhotoFile) -> None:
+        with self.ctx.session() as session:
+            persons.reject_faces(session, self.ctx.viewer, self.entry_faces(session, entry),
+                                 self.person_id)
+
+
 def cover_entry(folder: PersonScoped) -> CoverFile | None:
     """The cover entry of a person folder (None for a person with no face)."""
     with folder.ctx.reading() as session:

@@ -207,12 +207,6 @@ class NewMountFile(_Mounted, EmptyBody, DAVNonCollection):
     def support_etag(self) -> bool:
         return True
 
-    def get_last_modified(self) -> None:
-        return None
-
-    def get_creation_date(self) -> None:
-        return None
-
     def begin_write(self, *, content_type: str | None = None) -> Any:
         self._writable()
         return _begin_upload(self)

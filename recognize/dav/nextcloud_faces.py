@@ -20,7 +20,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import NS_NC, PhotoFile, PhotoFolder, VirtualCollection, digest, forbid
-from recognize.dav.faces import PersonScoped
+from recognize.dav.faces import OwnPerson
 from recognize.dav.people import person_label
 from recognize.errors import BadName, Conflict, NotFound
 from recognize.store import face_entries, people, persons
@@ -108,10 +108,8 @@ class FacesHome(VirtualCollection):
         return digest(self.kind, *(f"{m.name}:{m.get_etag()}" for m in self.get_member_list()))
 
     def create_collection(self, name: str) -> None:
-        if name != names.safe(name) or name.isdigit():
-            raise forbid(f"not a usable person name: {name!r} (numbers are ids)")
-        with self.ctx.change() as session:
-            persons.create_person(session, self.ctx.user_id, name)
+        self.create_named(name, "person", persons.create_person, usable=not name.isdigit(),
+                          hint=" (numbers are ids)")
 
 
 class FaceFolder(PhotoFolder):
@@ -180,7 +178,7 @@ class FaceFolder(PhotoFolder):
         return out
 
 
-class FaceRoot(PersonScoped, FaceFolder):
+class FaceRoot(OwnPerson, FaceFolder):
     """``faces/<name>/``: a person's faces."""
 
     kind = "nc-person"
@@ -235,15 +233,9 @@ class FaceRoot(PersonScoped, FaceFolder):
             raise DAVError(404, str(exc)) from None
         return True
 
-    def handle_delete(self) -> bool:
-        with self.ctx.session() as session:
-            persons.delete_person(session, self.ctx.viewer, self.person_id)
-        return True
-
-    def delete_entry(self, entry: PhotoFile) -> None:
+    def entry_faces(self, session: Session, entry: PhotoFile) -> list[int]:
         """DELETE faces/A/<face>: "this face is not A" (remembered); it becomes unassigned."""
-        with self.ctx.session() as session:
-            persons.reject_faces(session, self.ctx.viewer, [_face_id(entry)], self.person_id)
+        return [_face_id(entry)]
 
     def receive(self, entry: FacePhoto) -> None:
         """A face of another person or of unassigned-faces/ arrives: it is this person."""

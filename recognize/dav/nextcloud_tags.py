@@ -86,12 +86,6 @@ class SystemTagNode(EmptyBody, Props, DAVNonCollection):
     def support_etag(self) -> bool:
         return True
 
-    def get_last_modified(self) -> None:
-        return None
-
-    def get_creation_date(self) -> None:
-        return None
-
     def handle_move(self, dest_path: str) -> bool:
         raise forbid("tags cannot be moved (PROPPATCH oc:display-name renames)")
 

@@ -17,7 +17,7 @@ from wsgidav.dav_provider import _DAVResource
 
 from recognize.dav import names
 from recognize.dav.base import PhotoFile, PhotoFolder, VirtualCollection, forbid
-from recognize.dav.faces import COVER_NAME, FaceCropFile, PersonFaces, PersonScoped, cover_entry
+from recognize.dav.faces import COVER_NAME, FaceCropFile, OwnPerson, PersonFaces, cover_entry
 from recognize.errors import Conflict
 from recognize.store import people, persons, review
 from recognize.store.rows import Group, PhotoRow, Stat
@@ -50,13 +50,10 @@ class PeopleRoot(VirtualCollection):
         return self.folder(name, None, found.key) if found is not None else None
 
     def create_collection(self, name: str) -> None:
-        if name != names.safe(name):
-            raise forbid(f"not a usable person name: {name!r}")
-        with self.ctx.change() as session:
-            persons.create_person(session, self.ctx.user_id, name)
+        self.create_named(name, "person", persons.create_person)
 
 
-class PersonFolder(PersonScoped):
+class PersonFolder(OwnPerson):
     kind = "person"
     permissions = "DNVC"
 
@@ -94,16 +91,9 @@ class PersonFolder(PersonScoped):
             persons.rename_person(session, self.ctx.viewer, self.person_id, new)
         return True
 
-    def handle_delete(self) -> bool:
-        with self.ctx.session() as session:
-            persons.delete_person(session, self.ctx.viewer, self.person_id)
-        return True
-
-    def delete_entry(self, entry: PhotoFile) -> None:
+    def entry_faces(self, session: Session, entry: PhotoFile) -> list[int]:
         """DELETE people/A/photo: "this is not A", remembered; the face becomes unassigned."""
-        with self.ctx.session() as session:
-            faces = people.person_faces_in_photo(session, self.person_id, entry.row.id)
-            persons.reject_faces(session, self.ctx.viewer, faces, self.person_id)
+        return people.person_faces_in_photo(session, self.person_id, entry.row.id)
 
     def receive(self, entry: PhotoFile, move: bool) -> None:
         """A photo entry of another person or of unassigned/ arrives: assign its face."""

@@ -53,10 +53,7 @@ class TagsRoot(VirtualCollection):
         return self._folder(name, found) if found is not None else None
 
     def create_collection(self, name: str) -> None:
-        if name != names.safe(name):
-            raise forbid(f"not a usable tag name: {name!r}")
-        with self.ctx.change() as session:
-            tag_store.create_user_tag(session, self.ctx.user_id, name)
+        self.create_named(name, "tag", tag_store.create_user_tag)
 
 
 class TagFolder(PhotoFolder):
