@@ -144,20 +144,14 @@ def _decode_raw(path: str, opts: MediaOptions, meta: Metadata | None, exif: Exif
         big = [tag for tag, n in previews if n >= MIN_PREVIEW_BYTES and tag != "ThumbnailImage"]
         small = [tag for tag, n in previews if n >= MIN_PREVIEW_BYTES and tag == "ThumbnailImage"]
         errors: list[str] = []
-        for tag in big:
+        # large previews first, then what libvips sees (None), the small thumbnail last
+        for tag in [*big, None, *small]:
             try:
+                if tag is None:
+                    return _decode_vips(path, opts)
                 return _decode_preview(reader.extract_binary(path, tag), opts, meta, tag)
             except MediaError as err:
-                errors.append(f"{tag}: {err.reason}")
-        try:
-            return _decode_vips(path, opts)
-        except MediaError as err:
-            errors.append(err.reason)
-        for tag in small:
-            try:
-                return _decode_preview(reader.extract_binary(path, tag), opts, meta, tag)
-            except MediaError as err:
-                errors.append(f"{tag}: {err.reason}")
+                errors.append(err.reason if tag is None else f"{tag}: {err.reason}")
     finally:
         if own_reader:
             reader.close()
