@@ -57,6 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from bench.faces_eval import Box, Found, evaluate, pipeline_gap  # noqa: E402
 from bench.faces_speed import machine, timing, timing_sample  # noqa: E402
+from bench.pixels import thumbnail_rgb  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 CACHE = Path.home() / ".cache" / "recognize-bench" / "faces"
@@ -78,17 +79,10 @@ def decode(path: Path, max_side: int) -> tuple[np.ndarray, float]:
     import pyvips
 
     original = pyvips.Image.new_from_file(str(path))
-    image = pyvips.Image.thumbnail(str(path), max_side, size="down")
-    if image.bands < 3:
-        image = image.colourspace("srgb")
-    pixels = np.ndarray(
-        buffer=image.write_to_memory(),
-        dtype=np.uint8,
-        shape=(image.height, image.width, image.bands),
-    )
+    pixels = thumbnail_rgb(path, max_side)
     turned = original.get_typeof("orientation") and original.get("orientation") in (5, 6, 7, 8)
-    scale = image.width / (original.height if turned else original.width)
-    return np.ascontiguousarray(pixels[..., :3]), scale
+    scale = pixels.shape[1] / (original.height if turned else original.width)
+    return pixels, scale
 
 
 def closeup(image: np.ndarray, box: Box, key: str) -> tuple[np.ndarray, Box]:

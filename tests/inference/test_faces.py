@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.pixels import thumbnail_rgb
 from recognize.errors import ModelError
 from recognize.inference.base import Runtime, load_manifest
 from recognize.inference.dlib_resnet import FaceEmbedder
@@ -23,17 +24,7 @@ dlib = pytest.importorskip("dlib")
 
 
 def decode(path: Path) -> np.ndarray:
-    import pyvips
-
-    image = pyvips.Image.thumbnail(str(path), 1920, size="down")
-    if image.bands < 3:
-        image = image.colourspace("srgb")
-    pixels = np.ndarray(
-        buffer=image.write_to_memory(),
-        dtype=np.uint8,
-        shape=(image.height, image.width, image.bands),
-    )
-    return np.ascontiguousarray(pixels[..., :3])
+    return thumbnail_rgb(path, 1920)
 
 
 def labels(kind: str) -> list[dict[str, str]]:
