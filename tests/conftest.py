@@ -147,3 +147,36 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return request.getfixturevalue("fresh_pg")
+
+
+# --- markers that say what a test costs: FAST=1 (`-m "not (slow or heavy or ...)"`) skips them --
+HEAVY_FIXTURES = {
+    "world", "indexed", "server", "fresh", "library", "real_template", "real_faces",
+}
+"""Fixtures that start a server process or run a model (a scan with the real cascade)."""
+POSTGRES_FIXTURES = {"postgres_url", "fresh_pg"}
+HEAVY_MODULES = {
+    # they run `recognize scan`/workers or load a model themselves
+    "tests/core/test_scan.py", "tests/core/test_startup.py", "tests/core/test_api.py",
+    "tests/jobs/test_cascade.py", "tests/jobs/test_persons.py", "tests/jobs/test_recognition.py",
+    "tests/jobs/test_duplicates.py", "tests/jobs/test_tag_removals.py", "tests/jobs/test_retry.py",
+    "tests/jobs/test_objects_stage.py", "tests/api/test_openapi.py", "tests/api/test_hardening.py",
+    "tests/api/test_isolation.py", "tests/media/test_media_bad_files.py",
+    "tests/inference/test_faces.py", "tests/inference/test_faces_closeups.py",
+    "tests/inference/test_faces_quality.py", "tests/inference/test_faces_colour.py",
+    "tests/inference/test_classify_model.py", "tests/inference/test_classify_rules.py",
+    "tests/inference/test_classify_pth.py", "tests/inference/test_objects.py",
+    "tests/inference/test_ocr.py", "tests/inference/test_wordnet.py",
+    "tests/inference/test_wordnet_words.py", "tests/clustering/test_real_dlib.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        module = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        if used & HEAVY_FIXTURES or module in HEAVY_MODULES:
+            item.add_marker(pytest.mark.heavy)
+        callspec = getattr(item, "callspec", None)
+        if used & POSTGRES_FIXTURES or (callspec and "postgres" in callspec.params.values()):
+            item.add_marker(pytest.mark.postgres)
