@@ -6,8 +6,9 @@ Create Date: 2026-12-01 22:00:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from recognize.store.migrations.helpers import column, create_table, drop_table
 
 
 revision = '0006'
@@ -15,24 +16,13 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
+INDEXES = ['person_id', 'ix_face_persons_user_person=user_id,person_id']
+
 
 def upgrade() -> None:
-    op.create_table(
-        'face_persons',
-        sa.Column('face_id', sa.Integer(), nullable=False),
-        sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('person_id', sa.Integer(), nullable=True),
-        sa.Column('assigned_by', sa.String(length=16), nullable=True),
-        sa.ForeignKeyConstraint(['face_id'], ['faces.id'], name=op.f('fk_face_persons_face_id_faces'),
-                                ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['person_id'], ['persons.id'],
-                                name=op.f('fk_face_persons_person_id_persons'), ondelete='SET NULL'),
-        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_face_persons_user_id_users'),
-                                ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('face_id', 'user_id', name=op.f('pk_face_persons')),
-    )
-    op.create_index(op.f('ix_face_persons_person_id'), 'face_persons', ['person_id'], unique=False)
-    op.create_index('ix_face_persons_user_person', 'face_persons', ['user_id', 'person_id'])
+    create_table('face_persons', 'face_id:int user_id:int person_id:int? assigned_by:str16?',
+                 pk='face_id user_id', fks=['face_id>faces', 'person_id>persons?', 'user_id>users'],
+                 indexes=INDEXES)
     # a face's person was one user's word for everyone: it becomes that user's own row
     op.execute(
         "INSERT INTO face_persons (face_id, user_id, person_id, assigned_by) "
@@ -50,7 +40,7 @@ def upgrade() -> None:
         batch_op.drop_column('person_id')
         batch_op.drop_column('assigned_by')
     with op.batch_alter_table('mounts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('persons_user_id', sa.Integer(), nullable=True))
+        batch_op.add_column(column('persons_user_id:int?'))
         batch_op.create_foreign_key(op.f('fk_mounts_persons_user_id_users'), 'users',
                                     ['persons_user_id'], ['id'], ondelete='SET NULL')
 
@@ -60,8 +50,8 @@ def downgrade() -> None:
         batch_op.drop_constraint('fk_mounts_persons_user_id_users', type_='foreignkey')
         batch_op.drop_column('persons_user_id')
     with op.batch_alter_table('faces', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('assigned_by', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('person_id', sa.Integer(), nullable=True))
+        batch_op.add_column(column('assigned_by:str16?'))
+        batch_op.add_column(column('person_id:int?'))
         batch_op.create_foreign_key('fk_faces_person_id_persons', 'persons', ['person_id'], ['id'],
                                     ondelete='SET NULL')
         batch_op.create_index('ix_faces_person_id', ['person_id'], unique=False)
@@ -69,6 +59,4 @@ def downgrade() -> None:
         "UPDATE faces SET person_id = (SELECT fp.person_id FROM face_persons fp "
         "WHERE fp.face_id = faces.id ORDER BY fp.user_id LIMIT 1), assigned_by = (SELECT "
         "fp.assigned_by FROM face_persons fp WHERE fp.face_id = faces.id ORDER BY fp.user_id LIMIT 1)")
-    op.drop_index('ix_face_persons_user_person', table_name='face_persons')
-    op.drop_index(op.f('ix_face_persons_person_id'), table_name='face_persons')
-    op.drop_table('face_persons')
+    drop_table('face_persons', INDEXES)

@@ -6,8 +6,7 @@ Create Date: 2026-12-01 23:00:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from recognize.store.migrations.helpers import add_column, drop_column
 
 
 revision = '0008'
@@ -17,10 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('faces', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('quality', sa.String(length=32), nullable=True))
+    add_column('faces', 'quality:str32?')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('faces', schema=None) as batch_op:
-        batch_op.drop_column('quality')
+    drop_column('faces', 'quality')

@@ -6,8 +6,7 @@ Create Date: 2026-12-02 05:00:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from recognize.store.migrations.helpers import add_column, create_table, drop_column, drop_table
 
 
 revision = '0009'
@@ -17,20 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('photos', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('near_code', sa.String(length=128), nullable=True))
-    op.create_table(
-        'duplicate_members',
-        sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('photo_id', sa.Integer(), nullable=False),
-        sa.Column('group_id', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('user_id', 'photo_id'),
-    )
+    add_column('photos', 'near_code:str128?')
+    create_table('duplicate_members', 'user_id:int photo_id:int group_id:int', pk='user_id photo_id',
+                 fks=['photo_id>photos', 'user_id>users'], named=False)
 
 
 def downgrade() -> None:
-    op.drop_table('duplicate_members')
-    with op.batch_alter_table('photos', schema=None) as batch_op:
-        batch_op.drop_column('near_code')
+    drop_table('duplicate_members')
+    drop_column('photos', 'near_code')

@@ -6,8 +6,7 @@ Create Date: 2026-12-02 05:30:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from recognize.store.migrations.helpers import create_table, drop_table
 
 
 revision = '0010'
@@ -17,18 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'tag_removals',
-        sa.Column('photo_id', sa.Integer(), nullable=False),
-        sa.Column('tag_id', sa.Integer(), nullable=False),
-        sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('removed_at', sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('photo_id', 'tag_id', 'user_id'),
-    )
+    create_table('tag_removals', 'photo_id:int tag_id:int user_id:int removed_at:time',
+                 pk='photo_id tag_id user_id', fks=['photo_id>photos', 'tag_id>tags', 'user_id>users'],
+                 named=False)
 
 
 def downgrade() -> None:
-    op.drop_table('tag_removals')
+    drop_table('tag_removals')
