@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import random
 import sqlite3
 import statistics
@@ -29,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.report import emit  # noqa: E402
 
 COUNTRIES = {"France": ["Paris", "Lyon", "Nice"], "Italy": ["Rome", "Milan", "Venice"],
              "Switzerland": ["Zermatt", "Geneva"], "United Kingdom": ["London", "Edinburgh"],
@@ -204,9 +204,7 @@ def main() -> int:
     for kind, r in out["by_kind"].items():
         print(f"{kind:<22}{r['p50_ms']:>9}{r['p99_ms']:>9}{r['median_hits']:>9}")
     print(f"search overall: p50 {out['search_p50_ms']} ms, p99 {out['search_p99_ms']} ms")
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return emit(out, args.json)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ in the same run, their ratio (aim >= 1.6x for 2), and each worker's peak RSS.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.report import emit  # noqa: E402
 
 
 def _config(folder: Path, data: Path, cache: Path) -> Path:
@@ -132,9 +132,7 @@ def main() -> int:
         print(f"{r['workers']:>8} {r['photos']:>7} {r['seconds']:>8} {r['photos_per_s']:>9}  "
               f"{r['peak_rss_mb']}")
     print(f"speed-up with {args.workers} workers: {ratio}x")
-    if args.json:
-        print(json.dumps({"one": one, "many": many, "ratio": ratio}))
-    return 0
+    return emit({"one": one, "many": many, "ratio": ratio}, args.json)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import resource
 import sys
 import time
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.report import emit
 from recognize.inference.base import Runtime
 from recognize.inference.classify import Classifier, load_classifier
 from recognize.inference.wordnet_table import imagenet_class_ids
@@ -122,10 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     names = list(MODELS) if args.model == "all" else [args.model]
     results = [run(load_classifier(MODELS[n], runtime), images, labels, args.batch) for n in names]
     show(results, decode_ms)
-    if args.json:
-        print(json.dumps({"decode_ms_per_photo": round(decode_ms, 2), "batch": args.batch,
-                          "precision": args.precision, "results": results}))
-    return 0
+    return emit({"decode_ms_per_photo": round(decode_ms, 2), "batch": args.batch,
+                 "precision": args.precision, "results": results}, args.json)
 
 
 if __name__ == "__main__":

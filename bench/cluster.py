@@ -46,11 +46,11 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
 from bench.clustering_eval import incremental, photos  # noqa: E402
 from bench.clustering_eval.baselines import chinese_whispers, dbscan  # noqa: E402
 from bench.clustering_eval.metrics import evaluate  # noqa: E402
 from bench.clustering_eval.synthetic import distance_percentiles, generate  # noqa: E402
+from bench.report import emit  # noqa: E402
 from recognize.clustering import ClusterParams, KnownFaces, assign, cluster  # noqa: E402
 
 SHARED = Path(os.environ.get("RECOGNIZE_TEST_DATA", REPO.parent / "shared" / "data"))
@@ -305,9 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no labelled folders under {SHARED}; give --data")
         report = incremental_report(folders, args) if args.incremental else quality(folders, args)
     report["peak_rss_mb"] = round(peak_rss_mb())
-    if args.json:
-        print(json.dumps(report, default=float))
-    return 0
+    return emit(report, args.json, default=float)
 
 
 if __name__ == "__main__":

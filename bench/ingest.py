@@ -13,7 +13,6 @@ With --json the last line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.report import emit
 from recognize.errors import MediaError
 from recognize.media import (
     SUPPORTED_EXTENSIONS,
@@ -142,8 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     show(result)
-    if args.json:
-        print(json.dumps(result))
+    emit(result, args.json)
 
 
 if __name__ == "__main__":

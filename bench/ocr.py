@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import resource
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.report import emit
 from recognize.inference import ocr
 from recognize.inference.base import Runtime
 
@@ -110,11 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\t".join(cols))
     for r in rows:
         print("\t".join(str(r[c]) for c in cols))
-    if args.json:
-        print(json.dumps({"classifier_ms_per_photo": round(base_ms, 1), "results": rows,
-                          "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF)
-                                               .ru_maxrss / 1024, 1)}))
-    return 0
+    return emit({"classifier_ms_per_photo": round(base_ms, 1), "results": rows,
+                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
+                args.json)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ speed-up of the re-scan (aim: at least 10x).
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.report import emit
 from recognize import config as config_mod
 from recognize.jobs.scan import scan
 from recognize.passwords import hash_password
@@ -68,9 +67,7 @@ def main() -> int:
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
-    if args.json:
-        print(json.dumps(result))
-    return 0
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":
