@@ -231,18 +231,27 @@ class PhotoFolder(VirtualCollection):
     def entry(self, name: str, row: PhotoRow) -> PhotoFile:
         return PhotoFile(self.child_path(name), self.environ, self, row, name)
 
+    def rows_key(self) -> tuple[object, ...] | None:
+        """What this folder's rows depend on besides the user and their mounts, so that they
+        may be reused across requests (``UserContext.memo``); ``None``: queried each time."""
+        return None
+
+    def rows_for(self, wanted: Sequence[str] | None) -> list[PhotoRow]:
+        key = self.rows_key()
+        if key is None:
+            with self.ctx.reading() as session:
+                return self.query(session, wanted)
+        return self.ctx.read((*key, None if wanted is None else tuple(wanted)),
+                             lambda session: self.query(session, wanted))
+
     def list_members(self) -> list[_DAVResource]:
-        with self.ctx.reading() as session:
-            rows = self.query(session, None)
-        return [self.entry(n, r) for n, r in names.unique(rows, self.base_name)]
+        return [self.entry(n, r) for n, r in names.unique(self.rows_for(None), self.base_name)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         wanted = names.candidates(name)
         if wanted is None or self._members is not None:
             return super().get_member(name)
-        with self.ctx.reading() as session:
-            rows = self.query(session, wanted)
-        row = names.pick(name, rows, self.base_name)
+        row = names.pick(name, self.rows_for(wanted), self.base_name)
         return self.entry(name, row) if row is not None else None
 
     # --- what operations on entries mean (overridden per folder kind) -----------------

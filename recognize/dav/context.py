@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_CONFLICT, DAVError
@@ -20,7 +20,11 @@ from recognize.store import Store, accounts
 from recognize.store.accounts import Viewer
 
 CTX_KEY = "recognize.dav.context"
+GENERATION_KEY = "recognize.dav.generation"
 MOUNT_CACHE_SECONDS = 5.0
+MEMO_ENTRIES = 4096  # resolutions kept across requests (all users); past it, start afresh
+READ_METHODS = frozenset({"GET", "HEAD", "PROPFIND", "OPTIONS"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,30 @@ class Backend:
         with self.lock:
             self.cache[key] = (now + MOUNT_CACHE_SECONDS, found)
         return found
+
+    def memo(self, environ: dict[str, Any], key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, reused while the store has seen no commit (see
+        :meth:`recognize.store.Store.generation`): a reading request's resolution (the
+        persons list, a person's photos) costs one query the first time and none after,
+        and any change (a rename, a move, a worker's batch) is seen on the next request.
+        Writing requests, and stores without a generation, always compute."""
+        if environ.get("REQUEST_METHOD") not in READ_METHODS:
+            return compute()
+        if GENERATION_KEY not in environ:  # read once per request: one consistent view
+            environ[GENERATION_KEY] = self.store.generation()
+        generation = environ[GENERATION_KEY]
+        if generation is None:
+            return compute()
+        with self.lock:
+            hit = self.cache.get(("memo", key))
+        if hit is not None and hit[0] == generation:
+            return hit[1]
+        value = compute()
+        with self.lock:
+            if len(self.cache) > MEMO_ENTRIES:
+                self.cache.clear()
+            self.cache[("memo", key)] = (generation, value)
+        return value
 
     def user_mounts(self, session: Session, user: str
                     ) -> tuple[int | None, list[MountInfo], Viewer | None]:
@@ -145,6 +173,17 @@ class UserContext:
         """A read-only session: listings and properties never wait for writers."""
         with self.backend.store.reading() as session:
             yield session
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """:meth:`Backend.memo` keyed on this user and their mounts as well."""
+        return self.backend.memo(self.environ, (self.user, tuple(self.mounts), key), compute)
+
+    def read(self, key: Hashable, query: Callable[[Session], T]) -> T:
+        """``query`` in a reading session, memoised under ``key`` (see :meth:`memo`)."""
+        def compute() -> T:
+            with self.reading() as session:
+                return query(session)
+        return self.memo(key, compute)
 
     def mount_by_name(self, name: str) -> MountInfo | None:
         return next((m for m in self.mounts.values() if m.name == name), None)

@@ -37,15 +37,13 @@ class PeopleRoot(VirtualCollection):
         return PersonFolder(self.child_path(name), self.environ, self.ctx, stat, person_id)
 
     def list_members(self) -> list[_DAVResource]:
-        with self.ctx.reading() as session:
-            groups = people.persons(session, self.ctx.viewer)
+        groups = self.ctx.read("persons", lambda s: people.persons(s, self.ctx.viewer))
         return [self.folder(n, g.stat, g.key) for n, g in names.unique(groups, person_label)]
 
     def get_member(self, name: str) -> _DAVResource | None:
         if self._members is not None:
             return super().get_member(name)
-        with self.ctx.reading() as session:
-            groups = people.person_list(session, self.ctx.viewer)
+        groups = self.ctx.read("person_list", lambda s: people.person_list(s, self.ctx.viewer))
         found = names.pick(name, groups, person_label)
         return self.folder(name, None, found.key) if found is not None else None
 
@@ -59,6 +57,9 @@ class PersonFolder(OwnPerson):
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
         return people.person_photos(session, self.person_id, self.ctx.mount_ids, names_)
+
+    def rows_key(self) -> tuple[object, ...] | None:
+        return ("person photos", self.person_id)
 
     def list_members(self) -> list[_DAVResource]:
         members = super().list_members()

@@ -11,7 +11,7 @@ from wsgidav.dav_provider import DAVProvider, _DAVResource
 from recognize.dav import files
 from recognize.dav.base import VirtualCollection, digest
 from recognize.dav.browse import DatesRoot, DuplicatesRoot, PlacesRoot
-from recognize.dav.context import Backend, UserContext, context
+from recognize.dav.context import READ_METHODS, Backend, UserContext, context
 from recognize.dav.nextcloud_faces import RecognizeRoot
 from recognize.dav.nextcloud_files import PREVIEW_TOP, PreviewRoot
 from recognize.dav.nextcloud_tags import AssignedRoot, RelationsRoot, SystemTagsRoot
@@ -56,9 +56,6 @@ class Root(VirtualCollection):
 
     def get_etag(self) -> str:
         return digest("root", self.ctx.user, *(m.get_etag() for m in self.get_member_list()))
-
-
-READ_METHODS = frozenset({"GET", "HEAD", "PROPFIND", "OPTIONS"})
 
 
 class RecognizeProvider(DAVProvider):

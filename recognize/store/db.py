@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,8 @@ class Store:
         # transactions never write, so in WAL mode they neither wait for nor block writers
         self._reader = make_engine(url, reader=True) if self.is_sqlite else self.engine
         self._readers = sessionmaker(self._reader, expire_on_commit=False)
+        self._watch: Any = None  # SQLite: one connection that only asks PRAGMA data_version
+        self._watch_lock = threading.Lock()
         if migrate:
             upgrade(self.engine)
 
@@ -58,7 +61,29 @@ class Store:
             session.rollback()
             session.close()
 
+    def generation(self) -> int | None:
+        """A number that changes whenever any connection (this process's writers, another
+        worker's) has committed since the last call — SQLite's ``PRAGMA data_version`` on a
+        connection of its own that never writes; a few microseconds. ``None`` where no such
+        counter exists (PostgreSQL): callers must not reuse results across requests then."""
+        if not self.is_sqlite or self.url.endswith(":memory:") or self.url == "sqlite://":
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self._reader.raw_connection()
+            cursor = self._watch.cursor()
+            try:
+                cursor.execute("PRAGMA data_version")
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        return int(row[0])
+
     def close(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         self.engine.dispose()
         self._reader.dispose()
 
