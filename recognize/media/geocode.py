@@ -16,13 +16,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from recognize.errors import MediaError
 from recognize.log import get_logger
 from recognize.media.types import Place
+
+if TYPE_CHECKING:  # scipy (~0.3-2 s to import) is loaded by the first lookup, not at start
+    from scipy.spatial import cKDTree
 
 log = get_logger(__name__)
 
@@ -86,6 +89,8 @@ class Geocoder:
                     self._state.append(sys.intern(place.get("state") or ""))
             self._lat = np.array(lat, dtype=np.float64)
             self._lon = np.array(lon, dtype=np.float64)
+            from scipy.spatial import cKDTree
+
             self._tree = cKDTree(_unit_vectors(self._lat, self._lon))
             log.debug("geocoder loaded %d places", len(self._city))
 

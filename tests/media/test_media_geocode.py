@@ -56,3 +56,15 @@ def test_far_from_towns(geocoder):
 def test_haversine():
     assert haversine_km(0, 0, 0, 1) == pytest.approx(111.19, abs=0.05)
     assert haversine_km(52.52, 13.405, 48.8566, 2.3522) == pytest.approx(878, abs=3)
+
+
+def test_scipy_is_loaded_by_the_first_lookup_not_at_start():
+    """A worker starts without scipy (its import costs ~0.3-2 s); the first GPS photo loads it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import recognize.jobs.cascade, recognize.jobs.stages.media; "
+            "from recognize.media import Geocoder; Geocoder(); "
+            "assert 'scipy' not in sys.modules, 'scipy imported at start'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
