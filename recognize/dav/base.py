@@ -232,26 +232,31 @@ class PhotoFolder(VirtualCollection):
         return PhotoFile(self.child_path(name), self.environ, self, row, name)
 
     def rows_key(self) -> tuple[object, ...] | None:
-        """What this folder's rows depend on besides the user and their mounts, so that they
-        may be reused across requests (``UserContext.memo``); ``None``: queried each time."""
+        """What the rows depend on beside user and mounts (``UserContext.memo``); None: no reuse."""
         return None
 
     def rows_for(self, wanted: Sequence[str] | None) -> list[PhotoRow]:
         key = self.rows_key()
-        if key is None:
-            with self.ctx.reading() as session:
-                return self.query(session, wanted)
-        return self.ctx.read((*key, None if wanted is None else tuple(wanted)),
-                             lambda session: self.query(session, wanted))
+        memo_key = None if key is None else (*key, None if wanted is None else tuple(wanted))
+        return self.ctx.read(memo_key, lambda session: self.query(session, wanted))
 
     def list_members(self) -> list[_DAVResource]:
         return [self.entry(n, r) for n, r in names.unique(self.rows_for(None), self.base_name)]
+
+    def by_name(self) -> dict[str, PhotoRow] | None:
+        """Entries by name, when a request listed the folder at this generation."""
+        key = self.rows_key()
+        if key is None or (listing := self.ctx.peek((*key, None))) is None:
+            return None
+        return self.ctx.memo((*key, "by name"), lambda: dict(names.unique(listing, self.base_name)))
 
     def get_member(self, name: str) -> _DAVResource | None:
         wanted = names.candidates(name)
         if wanted is None or self._members is not None:
             return super().get_member(name)
-        row = names.pick(name, self.rows_for(wanted), self.base_name)
+        index = self.by_name()
+        row = index.get(name) if index is not None else names.pick(
+            name, self.rows_for(wanted), self.base_name)
         return self.entry(name, row) if row is not None else None
 
     # --- what operations on entries mean (overridden per folder kind) -----------------

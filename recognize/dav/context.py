@@ -81,11 +81,7 @@ class Backend:
         persons list, a person's photos) costs one query the first time and none after,
         and any change (a rename, a move, a worker's batch) is seen on the next request.
         Writing requests, and stores without a generation, always compute."""
-        if environ.get("REQUEST_METHOD") not in READ_METHODS:
-            return compute()
-        if GENERATION_KEY not in environ:  # read once per request: one consistent view
-            environ[GENERATION_KEY] = self.store.generation()
-        generation = environ[GENERATION_KEY]
+        generation = self._generation(environ)
         if generation is None:
             return compute()
         with self.lock:
@@ -98,6 +94,24 @@ class Backend:
                 self.cache.clear()
             self.cache[("memo", key)] = (generation, value)
         return value
+
+    def peek(self, environ: dict[str, Any], key: Hashable) -> Any:
+        """What :meth:`memo` holds for ``key`` at the store's current generation, else None."""
+        generation = self._generation(environ)
+        with self.lock:
+            hit = self.cache.get(("memo", key))
+        return hit[1] if generation is not None and hit is not None and hit[0] == generation \
+            else None
+
+    def _generation(self, environ: dict[str, Any]) -> int | None:
+        """The store's generation, read once per request (one consistent view); None for
+        writing requests: they never reuse."""
+        if environ.get("REQUEST_METHOD") not in READ_METHODS:
+            return None
+        if GENERATION_KEY not in environ:
+            environ[GENERATION_KEY] = self.store.generation()
+        generation: int | None = environ[GENERATION_KEY]
+        return generation
 
     def user_mounts(self, session: Session, user: str
                     ) -> tuple[int | None, list[MountInfo], Viewer | None]:
@@ -178,12 +192,16 @@ class UserContext:
         """:meth:`Backend.memo` keyed on this user and their mounts as well."""
         return self.backend.memo(self.environ, (self.user, tuple(self.mounts), key), compute)
 
+    def peek(self, key: Hashable) -> Any:
+        return self.backend.peek(self.environ, (self.user, tuple(self.mounts), key))
+
     def read(self, key: Hashable, query: Callable[[Session], T]) -> T:
-        """``query`` in a reading session, memoised under ``key`` (see :meth:`memo`)."""
+        """``query`` in a reading session, memoised under ``key`` (see :meth:`memo`);
+        ``key`` None: queried every time."""
         def compute() -> T:
             with self.reading() as session:
                 return query(session)
-        return self.memo(key, compute)
+        return compute() if key is None else self.memo(key, compute)
 
     def mount_by_name(self, name: str) -> MountInfo | None:
         return next((m for m in self.mounts.values() if m.name == name), None)
