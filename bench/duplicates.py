@@ -11,7 +11,8 @@ photo) runs on the same photos as the baseline. The pairs are also split in two 
 (alternate pairs of each difficulty and label): the default comes from hash geometry (see
 recognize/clustering/duplicates.py), the halves show it holds on both, and the smallest
 distance of a negative pair shows the margin. ``--scale N`` also times the grouping of N
-random codes (exact all-pairs comparison) against the old rule's on N random hashes.
+random codes (exact all-pairs comparison) against the old rule's on N random hashes, and the
+incremental run after 100 new photos (what the job does after a batch) against the full one.
 With --json the last line is one JSON object.
 """
 
@@ -31,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recognize.clustering.duplicates import distance, groups  # noqa: E402
+from recognize.clustering.duplicates import distance, groups, regroup  # noqa: E402
 from recognize.config import Settings  # noqa: E402
 from recognize.jobs.duplicates import duplicate_params  # noqa: E402
 from recognize.media import MediaOptions, decode_only, hashes  # noqa: E402
@@ -97,7 +98,15 @@ def scale(n: int, params: Any) -> dict[str, Any]:
     start = time.perf_counter()
     old_groups(small)
     old_s = (time.perf_counter() - start) * (n / len(small)) ** 2  # all pairs: quadratic
+    items = list(enumerate(codes, 1))  # then a batch of 100 new photos: what a run costs now
+    batch = [(n + i, "".join(f"{b:02x}" for b in rng.integers(0, 256, 64))) for i in range(1, 101)]
+    start = time.perf_counter()
+    again = regroup(dict(items), found, items + batch, params)
+    step_s = time.perf_counter() - start
+    assert again == groups(items + batch, params)
     return {"photos": n, "seconds": round(new_s, 2), "chance_groups": len(found),
+            "incremental_100_new_seconds": round(step_s, 3),
+            "incremental_vs_full": round(step_s / new_s, 4) if new_s else None,
             "old_rule_pure_python_seconds_extrapolated": round(old_s, 1),
             "speed_ratio_vs_old": round(old_s / new_s, 1) if new_s else None}
 

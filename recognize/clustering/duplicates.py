@@ -17,7 +17,7 @@ default of ``duplicates.max_distance``. See docs/duplicates.md for the check on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import faiss
@@ -65,12 +65,16 @@ def _edges(index: faiss.IndexBinaryFlat, queries: np.ndarray, radius: int
     return np.concatenate(rows), np.concatenate(cols)
 
 
+def _usable(items: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    return [(pid, code) for pid, code in items if code and len(code) == 4 * CODE_BYTES]
+
+
 def groups(items: Sequence[tuple[int, str]], params: DuplicateParams) -> list[list[int]]:
     """``(photo id, near code)`` -> groups of >= 2 ids, each sorted, ordered by first id.
 
     Exact: every pair is compared (faiss binary brute force, 256-bit popcounts).
     """
-    usable = [(pid, code) for pid, code in items if code and len(code) == 4 * CODE_BYTES]
+    usable = _usable(items)
     if len(usable) < 2:
         return []
     codes, mirrors = codes_of([code for _, code in usable])
@@ -80,14 +84,78 @@ def groups(items: Sequence[tuple[int, str]], params: DuplicateParams) -> list[li
     if params.mirrored:
         more_rows, more_cols = _edges(index, mirrors, params.max_distance)
         rows, cols = np.concatenate([rows, more_rows]), np.concatenate([cols, more_cols])
+    return _components(np.array([pid for pid, _ in usable], dtype=np.int64), rows, cols)
+
+
+def _components(ids: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> list[list[int]]:
+    """Groups of >= 2 ids joined by the edges (positions into ``ids``), by first id."""
     keep = rows != cols
-    n = len(usable)
+    n = len(ids)
     graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (rows[keep], cols[keep])),
                        shape=(n, n))
     _count, labels = connected_components(graph, directed=False)
-    ids = np.array([pid for pid, _ in usable], dtype=np.int64)
     sizes = np.bincount(labels)
     members: dict[int, list[int]] = {}
     for position in np.flatnonzero(sizes[labels] > 1):
         members.setdefault(int(labels[position]), []).append(int(ids[position]))
     return sorted((sorted(g) for g in members.values()), key=lambda g: g[0])
+
+
+def regroup(previous: Mapping[int, str], old_groups: Sequence[Sequence[int]],
+            items: Sequence[tuple[int, str]], params: DuplicateParams) -> list[list[int]]:
+    """Exactly what ``groups(items, params)`` returns, from the last run's result.
+
+    ``previous`` holds the codes the last run grouped and ``old_groups`` what it found. Two
+    photos whose codes did not change are still near-duplicates or still not, so only the
+    photos with a new or changed code are compared with every photo (O(changed x N), not
+    O(N²)). A group that lost a member, or one whose code changed, may fall apart: its
+    unchanged members are compared among themselves again. Unchanged photos in no group had
+    no near-duplicate and still have none among the unchanged.
+    """
+    usable = _usable(items)
+    if len(usable) < 2:
+        return []
+    ids = np.array([pid for pid, _ in usable], dtype=np.int64)
+    position = {pid: i for i, pid in enumerate(ids.tolist())}
+    codes, mirrors = codes_of([code for _, code in usable])
+    dirty = np.array([i for i, (pid, code) in enumerate(usable) if previous.get(pid) != code],
+                     dtype=np.int64)
+    current = dict(usable)
+    touched = {pid for pid, code in previous.items() if current.get(pid) != code}
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+
+    def add(r: np.ndarray, c: np.ndarray) -> None:
+        rows.append(r)
+        cols.append(c)
+
+    if len(dirty):
+        every = faiss.IndexBinaryFlat(CODE_BITS)
+        every.add(codes)
+        r, c = _edges(every, codes[dirty], params.max_distance)
+        add(dirty[r], c)
+        if params.mirrored:
+            r, c = _edges(every, mirrors[dirty], params.max_distance)
+            add(dirty[r], c)
+            changed = faiss.IndexBinaryFlat(CODE_BITS)
+            changed.add(codes[dirty])
+            r, c = _edges(changed, mirrors, params.max_distance)
+            add(r, dirty[c])
+    clean = set(range(len(usable))) - set(dirty.tolist())
+    for group in old_groups:
+        members = np.array([position[p] for p in group if p in position and position[p] in clean],
+                           dtype=np.int64)
+        if len(members) < 2:
+            continue
+        if not touched.intersection(group):  # still one component: a star joins it
+            add(np.full(len(members) - 1, members[0]), members[1:])
+            continue
+        own = faiss.IndexBinaryFlat(CODE_BITS)
+        own.add(codes[members])
+        r, c = _edges(own, codes[members], params.max_distance)
+        add(members[r], members[c])
+        if params.mirrored:
+            r, c = _edges(own, mirrors[members], params.max_distance)
+            add(members[r], members[c])
+    return _components(ids, np.concatenate(rows) if rows else np.empty(0, np.int64),
+                       np.concatenate(cols) if cols else np.empty(0, np.int64))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from recognize.store.models import DuplicateMember, MountOwner, Photo
@@ -35,6 +35,13 @@ def replace_groups(session: Session, user_id: int, groups: Sequence[Sequence[int
             for group in groups for pid in group]
     if rows:
         session.execute(insert(DuplicateMember), rows)
+
+
+def counts(session: Session, user_id: int) -> tuple[int, int]:
+    """(groups, photos in them) as the user's last run stored them."""
+    row = session.execute(select(func.count(func.distinct(DuplicateMember.group_id)),
+                                 func.count()).where(DuplicateMember.user_id == user_id)).one()
+    return int(row[0]), int(row[1])
 
 
 def groups(session: Session, user_id: int, mount_ids: Sequence[int]) -> list[list[int]]:

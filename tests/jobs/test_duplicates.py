@@ -137,3 +137,35 @@ def test_disabled_job_stores_no_groups(indexed) -> None:
         assert duplicate_store.groups(session, duplicate_store.user_ids(session)[0],
                                       list(range(1, 10))) == []
     assert find_duplicates(settings, store).groups == 1  # back on: found again
+
+
+def test_a_run_costs_what_changed(indexed) -> None:
+    """Nothing changed: nothing compared; a photo added: an incremental run with the same
+    groups as a full one; a missing cache: one full run."""
+    from recognize.store import photos as photo_store
+
+    settings, store, _ = indexed
+    find_duplicates(settings, store)
+    again = find_duplicates(settings, store)
+    assert (again.unchanged, again.incremental, again.groups, again.grouped) == (1, 0, 1, 2)
+    with store.session() as session:  # a copy of a grouped photo's code, as a new photo
+        alice = accounts.user_id(session, "alice")
+        mounts = [m.id for m in accounts.mounts_of(session, "alice")]
+        first = duplicate_store.groups(session, alice, mounts)[0][0]
+        code = dict(duplicate_store.codes(session, alice))[first]
+        [new] = photo_store.add_files(
+            session, mounts[0], [photo_store.FoundFile("copy.jpg", 1, 1, "x" * 40)], [])
+        photo_store.save_media(session, new, {"near_code": code}, None)
+    try:
+        step = find_duplicates(settings, store)
+        assert (step.unchanged, step.incremental, step.groups, step.grouped) == (0, 1, 1, 3)
+        cache = settings.store.data_dir / "cache" / "duplicates"
+        shutil.rmtree(cache)
+        with store.session() as session:
+            photo_store.save_media(session, new, {"near_code": code[::-1]}, None)
+        full = find_duplicates(settings, store)
+        assert (full.unchanged, full.incremental, full.groups, full.grouped) == (0, 0, 1, 2)
+    finally:
+        with store.session() as session:
+            photo_store.remove(session, [new])
+        find_duplicates(settings, store)
