@@ -103,3 +103,34 @@ def real_template(tmp_path_factory: pytest.TempPathFactory,
                   password_hash: str) -> real_library.Real:
     """The real library (see ``real_library``), indexed once per session; copy it to change it."""
     return real_library.build(tmp_path_factory.mktemp("real-library"), password_hash)
+
+
+@pytest.fixture(scope="module")
+def shared_real(real_template: real_library.Real,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[real_library.Real, Server]]:
+    """One copy of the real library and one server for a module of read-only tests."""
+    lib = real_template.copy(tmp_path_factory.mktemp("real-shared"))
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def real(shared_real: tuple[real_library.Real, Server]) -> real_library.Real:
+    return shared_real[0]
+
+
+@pytest.fixture
+def dav(shared_real: tuple[real_library.Real, Server]) -> Client:
+    """alice's client of the module's shared real library."""
+    return Client(shared_real[1])
+
+
+@pytest.fixture
+def fresh_real(real_template: real_library.Real,
+               tmp_path: Path) -> Iterator[tuple[real_library.Real, Server]]:
+    """A copy of the real library with a server of its own, for a test that changes things."""
+    lib = real_template.copy(tmp_path / "lib")
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()

@@ -36,6 +36,10 @@ BOB = {
     "zed_2.jpg": ("faces/identities/scarlett_johansson/deepface__img50.jpg", "zed"),
 }
 NAMES = {"ann": "Ann", "ben": "Ben", "zed": "Zed"}  # what the users called their persons
+# the users' own tags: alice's "holiday" on both photos called IMG_1.jpg (one folder, two names),
+# bob's "secret" on one of his photos (alice never sees it)
+USER_TAGS = {("alice", "holiday"): ("photos/a/IMG_1.jpg", "photos/b/IMG_1.jpg"),
+             ("bob", "secret"): ("bobs/zed_1.jpg",)}
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Real:
     password_hash: str
     persons: dict[str, int] = field(default_factory=dict)  # identity -> person id
     photos: dict[str, int] = field(default_factory=dict)  # "<mount>/<path>" -> photo id
+    tags: dict[str, int] = field(default_factory=dict)  # "<user>:<name>" -> user tag id
 
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.folder / "var" / "recognize.db", timeout=30)
@@ -59,7 +64,7 @@ class Real:
         """An independent copy (photos, store, crops) whose config points at ``to``."""
         shutil.copytree(self.folder, to, dirs_exist_ok=True)
         copy = Real(to, write_config(to, self.password_hash), self.password_hash,
-                    dict(self.persons), dict(self.photos))
+                    dict(self.persons), dict(self.photos), dict(self.tags))
         return copy
 
 
@@ -98,5 +103,22 @@ def build(folder: Path, password_hash: str) -> Real:
             raise RuntimeError(f"the cascade made no person of {missing}")
         for who, person_id in real.persons.items():
             db.execute("UPDATE persons SET name = ? WHERE id = ?", (NAMES[who], person_id))
+    _user_tags(real)
     return real
+
+
+def _user_tags(real: Real) -> None:
+    """The users' own tags, written as the API writes them."""
+    from recognize import config as config_mod
+    from recognize.store import Store, accounts
+    from recognize.store import tags as tag_store
+
+    store = Store(config_mod.load(real.config).database_url())
+    with store.session() as session:
+        for (user, name), photos in USER_TAGS.items():
+            tag = tag_store.create_user_tag(session, accounts.user_id(session, user) or 0, name)
+            real.tags[f"{user}:{name}"] = tag
+            for photo in photos:
+                tag_store.put_tag(session, real.photos[photo], tag)
+    store.engine.dispose()
 
