@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import ALICE, BOB
+from tests.conftest import TEST_PASSWORD
 
 
 def _names(data: dict) -> list[str]:
@@ -135,3 +138,26 @@ def test_photo_tags_add_remove_and_search_them(client) -> None:
     assert client.delete(f"/api/v1/photos/{volcano}/tags/{mine['id']}",
                          headers=ALICE).status_code == 404
     assert client.get(f"/api/v1/photos/{volcano}/tags", headers=BOB).status_code == 404
+
+
+@pytest.mark.heavy
+def test_dav_search_folder_over_http_lists_what_the_api_finds(world) -> None:
+    """A real server: PROPFIND of ``/dav/search/<query>/`` lists the API's photos, same order."""
+    from urllib.parse import quote
+
+    from tests.dav.conftest import Client
+    from tests.dav.library import Server
+
+    server = Server(world.config_path)
+    try:
+        dav, api = Client(server, "alice", TEST_PASSWORD), world.client()
+        found = {}
+        for query in ("dog", "animal -dog", "summer", "june 2019", "puppy",
+                      "dog beach 2019 -bob", "zermatt 2020", "mountain"):
+            data = api.get("/api/v1/search", query_string={"q": query, "limit": 1000},
+                           headers=ALICE).json
+            found[query] = _names(data)
+            assert dav.names(f"/dav/search/{quote(query)}/") == found[query], query
+        assert found["dog"] and found["animal -dog"] and found["summer"], found
+    finally:
+        server.stop()
