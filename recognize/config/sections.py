@@ -35,6 +35,7 @@ __all__ = [
     "ServerSettings",
     "StoreSettings",
     "TagsSettings",
+    "TextSettings",
     "UserSettings",
     "parse_duration",
     "parse_window",
@@ -252,6 +253,12 @@ class ObjectsSettings(Section):
     enabled: bool = False
     model: Literal["nanodet"] = "nanodet"
     min_score: float = Field(0.4, ge=0.0, le=1.0)
+
+
+class TextSettings(Section):
+    enabled: bool = False
+    min_score: float = Field(0.5, ge=0.5, le=1.0)  # the reader keeps lines from 0.5
+    min_length: int = Field(3, ge=1, le=20)
 
 
 class TagsSettings(Section):

@@ -38,6 +38,7 @@ from recognize.config.sections import (
     ServerSettings,
     StoreSettings,
     TagsSettings,
+    TextSettings,
     UserSettings,
 )
 from recognize.errors import ConfigError
@@ -75,6 +76,7 @@ class Settings(BaseSettings):
     persons: PersonsSettings = Field(default_factory=PersonsSettings)
     tags: TagsSettings = Field(default_factory=TagsSettings)
     objects: ObjectsSettings = Field(default_factory=ObjectsSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
     duplicates: DuplicatesSettings = Field(default_factory=DuplicatesSettings)
     _source: Path | None = PrivateAttr(default=None)  # the file it was read from
 

@@ -18,7 +18,9 @@ from recognize.store.rows import PHOTO_COLS, Group, PhotoRow, named, own, photo_
 
 USER_KINDS = ("user",)  # kinds a user may create, rename and delete
 ASSIGNABLE_KINDS = ("user", "classifier")  # kinds a user may put on or take off a photo
-HIDDEN_TAG_KINDS = ("place", "date", "person")  # tags/ leaves them out: they have folders
+# tags/ leaves them out: they have folders of their own, or (text) are words read in photos,
+# found by search only
+HIDDEN_TAG_KINDS = ("place", "date", "person", "text")
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ STAGES: tuple[Entry, ...] = (
     Entry("faces", "recognize.jobs.stages.faces", "faces"),
     Entry("tags", "recognize.jobs.stages.tags", "tags"),
     Entry("objects", "recognize.jobs.stages.objects", "objects"),
+    Entry("text", "recognize.jobs.stages.text", "text"),
 )
 """Every stage, in the order a photo goes through them (a stage comes after its needs)."""
 
