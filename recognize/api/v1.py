@@ -21,6 +21,7 @@ from recognize.api.common import (
     user_mounts,
     viewer,
 )
+from recognize.store import objects as object_store
 from recognize.store import photos as photo_store
 from recognize.store import tags as tag_store
 from recognize.store.accounts import Viewer
@@ -156,7 +157,9 @@ def get_photo(photo_id: int) -> Any:
         if photo is None:  # removed since the check
             raise ApiError(404, f"no photo {photo_id}", "not_found")
         tags = tag_store.tags_of(session, [photo_id], viewer().owner_ids)[photo_id]
-        return jsonify(photo_json(photo, tags))
+        data = photo_json(photo, tags)
+        data["objects"] = object_store.objects_of(session, photo_id)  # own_photo checked
+        return jsonify(data)
 
 
 @blueprint.get("/photos/<int:photo_id>/thumbnail")

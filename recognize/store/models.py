@@ -261,6 +261,21 @@ class TagRemoval(Base):
     removed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PhotoObject(Base):
+    """One box the object detector found (COCO class, score, box in 0..1 of the photo);
+    written by the objects stage, replaced when it runs again."""
+
+    __tablename__ = "photo_objects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    x0: Mapped[float] = mapped_column(Float)
+    y0: Mapped[float] = mapped_column(Float)
+    x1: Mapped[float] = mapped_column(Float)
+    y1: Mapped[float] = mapped_column(Float)
+
+
 class Lease(Base):
     """A named lock with an expiry, so one node crawls a mount / clusters a user at a time."""
 

@@ -1,6 +1,7 @@
 """The objects stage: the object detector (NanoDet, COCO's 80 classes) on the media stage's
 decode; saves one tag per class found ("dog", "person", "car", kind ``object``) and, for
-two or more people, a count tag ("3 people")."""
+two or more people, a count tag ("3 people"); and the boxes themselves (``photo_objects``,
+shown in the API's photo answer)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from recognize.config import Settings
 from recognize.jobs.stages import Stage, Work, runtime
 from recognize.jobs.stages.media import pixels_of
+from recognize.store import objects as object_store
 from recognize.store import photos as photo_store
 
 SOURCE = "objects"
@@ -33,18 +35,23 @@ class ObjectsStage(Stage):
 
         self.min_score = settings.objects.min_score
         self.detector = load_object_detector(settings.objects.model, runtime(settings))
-        self.version = f"{self.detector.version}+min{self.min_score:g}"
+        # "+boxes": photos done before the boxes were stored are done again
+        self.version = f"{self.detector.version}+min{self.min_score:g}+boxes"
 
     def compute(self, work: Work) -> Any:
-        from recognize.inference.objects import object_tags
-
+        """The detections at or above ``min_score`` (boxes in 0..1 of the photo)."""
         pixels = pixels_of(work)
         if pixels is None:
             return []
-        return object_tags(self.detector.detect(pixels, self.min_score), self.min_score)
+        return self.detector.detect(pixels, self.min_score)
 
     def save(self, session: Session, work: Work, output: Any) -> None:
-        photo_store.set_tags(session, work.claim.photo_id, count_tags(output), source=SOURCE)
+        from recognize.inference.objects import object_tags
+
+        tags = object_tags(output, self.min_score)
+        photo_store.set_tags(session, work.claim.photo_id, count_tags(tags), source=SOURCE)
+        object_store.set_objects(session, work.claim.photo_id,
+                                 [(d.label, d.score, d.box) for d in output])
 
 
 def build(settings: Settings) -> ObjectsStage:
