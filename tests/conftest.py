@@ -28,6 +28,7 @@ def shared_data() -> Path:
 import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
@@ -41,12 +42,23 @@ def password_hash() -> str:
     return hash_password(TEST_PASSWORD)
 
 
+MODELS_CACHE = Path(tempfile.mkdtemp(prefix="recognize-test-models-"))
+"""One model cache (converted models, the WordNet tables) for every config the tests write:
+it is built once per test session, not once per data directory. Tests of the cache itself
+give a cache of their own."""
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(MODELS_CACHE, ignore_errors=True)
+
+
 def write_config(folder: Path, photos: dict[str, Path], password_hash: str, **sections: dict) -> Path:
     """Write a config with user alice (and bob) and one mount per ``photos`` entry."""
     import tomli_w
 
     data: dict = {
         "store": {"data_dir": str(folder / "var")},
+        "inference": {"cache_dir": str(MODELS_CACHE)},
         "users": [
             {"name": "alice", "password_hash": password_hash},
             {"name": "bob", "password_hash": password_hash},

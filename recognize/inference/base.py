@@ -170,7 +170,6 @@ class Model(ABC):
         return self._compiled
 
     def _load(self) -> Any:
-        import openvino as ov
 
         core = self.runtime.core()
         source = self.spec.verified_path()
@@ -185,8 +184,10 @@ class Model(ABC):
             except Exception as exc:
                 raise ModelError(f"model {self.name!r}: cannot convert {source}: {exc}") from exc
             if ir is not None:
+                from recognize.inference import cache_files
+
                 ir.parent.mkdir(parents=True, exist_ok=True)
-                ov.save_model(model, str(ir), compress_to_fp16=False)
+                cache_files.save_model(model, ir)
         device = self.runtime.resolved_device()
         compiled = core.compile_model(model, device, self.runtime.compile_config())
         log.info("model %s compiled for %s %s", self.version, device, self.runtime.compile_config())

@@ -12,11 +12,11 @@ precomputes what classification needs once and caches it as JSON.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 from recognize.errors import ModelError
+from recognize.inference import cache_files
 from recognize.log import get_logger
 
 log = get_logger(__name__)
@@ -77,10 +77,10 @@ def prepare_wordnet(data_dir: Path, source: Path = DEBIAN_WORDNET) -> Path:
         if dst.is_symlink():
             dst.unlink()
         if not dst.is_file() or dst.stat().st_size != src.stat().st_size:
-            shutil.copyfile(src, dst)
+            cache_files.copy_file(src, dst)
     lexnames = target / "lexnames"
     if not lexnames.is_file() or lexnames.read_text() != lexnames_text():
-        lexnames.write_text(lexnames_text())
+        cache_files.write_text(lexnames, lexnames_text())
     return nltk_data
 
 

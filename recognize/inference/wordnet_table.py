@@ -26,12 +26,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from recognize.errors import ModelError
+from recognize.inference import cache_files
 from recognize.log import get_logger
 
 log = get_logger(__name__)
@@ -168,8 +168,6 @@ def load_class_table(cache_dir: Path, source: Path | None = None) -> ClassTable:
         wn = open_wordnet(Path(cache_dir), source)
         raw = build_table(wn, imagenet_class_ids())
         raw["key"] = _source_key(source)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(raw, separators=(",", ":")))
-        os.replace(tmp, path)
+        cache_files.write_text(path, json.dumps(raw, separators=(",", ":")))
     hyp = {k: [(h, int(d)) for h, d in v] for k, v in raw["hypernyms"].items()}
     return ClassTable(list(raw["classes"]), raw["synsets"], hyp)

@@ -19,12 +19,12 @@ next to the class table, keyed by the table's own key.
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from recognize.inference import cache_files
 from recognize.log import get_logger
 
 log = get_logger(__name__)
@@ -104,11 +104,9 @@ def load_words(cache_dir: Path, table_key: str) -> dict[str, list[str]] | None:
 
 def write_words(cache_dir: Path, table_key: str, words: Mapping[str, Iterable[str]]) -> Path:
     path = Path(cache_dir) / WORDS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": f"{WORDS_FORMAT}:{table_key}",
-                               "words": {k: list(v) for k, v in words.items()}},
-                              separators=(",", ":")))
-    os.replace(tmp, path)
+    cache_files.write_text(path, json.dumps({"key": f"{WORDS_FORMAT}:{table_key}",
+                                             "words": {k: list(v) for k, v in words.items()}},
+                                            separators=(",", ":")))
     return path
 
 

@@ -16,7 +16,7 @@ from recognize.jobs.persons import cluster_user
 from recognize.jobs.scan import scan
 from recognize.store.opening import open_store
 from tests.api.conftest import ALICE, BOB, World
-from tests.conftest import shared
+from tests.conftest import MODELS_CACHE, shared
 
 pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
 
@@ -46,7 +46,8 @@ def two(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> World:
                "share_persons": True}]
     path = folder / "recognize.toml"
     path.write_text(tomli_w.dumps({
-        "store": {"data_dir": str(folder / "var")}, "users": users, "mounts": mounts,
+        "store": {"data_dir": str(folder / "var")},
+        "inference": {"cache_dir": str(MODELS_CACHE)}, "users": users, "mounts": mounts,
         "tags": {"enabled": False}}))
     settings = config_mod.load(path)
     store = open_store(settings)

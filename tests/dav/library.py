@@ -29,7 +29,7 @@ from recognize.store import Store, accounts, people
 from recognize.store import persons as person_store
 from recognize.store import photos as photo_store
 from recognize.store import tags as tag_store
-from tests.conftest import TEST_PASSWORD, free_port
+from tests.conftest import MODELS_CACHE, TEST_PASSWORD, free_port
 
 PASSWORD = TEST_PASSWORD
 
@@ -84,6 +84,7 @@ def write_config(folder: Path, password_hash: str, **server: object) -> Path:
     data = {
         "server": dict(server),
         "store": {"data_dir": str(folder / "var")},
+        "inference": {"cache_dir": str(MODELS_CACHE)},
         "users": [{"name": "alice", "password_hash": password_hash},
                   {"name": "bob", "password_hash": password_hash}],
         "mounts": [
