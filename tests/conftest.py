@@ -163,7 +163,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 # --- markers that say what a test costs: FAST=1 (`-m "not (slow or heavy or ...)"`) skips them --
 HEAVY_FIXTURES = {
-    "world", "indexed", "server", "fresh", "library", "real_template", "real_faces",
+    "world", "indexed", "server", "fresh", "library", "real_template", "real_faces", "demo_store",
 }
 """Fixtures that start a server process or run a model (a scan with the real cascade)."""
 POSTGRES_FIXTURES = {"postgres_url", "fresh_pg"}

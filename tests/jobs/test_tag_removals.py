@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
-from recognize import config as config_mod
-from recognize.demo import write_demo_photos
-from recognize.jobs.scan import scan
 from recognize.store import photos as photo_store
 from recognize.store import tag_removals
 from recognize.store import tags as tag_store
-from recognize.store.opening import open_store
-from tests.conftest import TEST_PASSWORD, write_config
+from tests.conftest import TEST_PASSWORD
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"alice:{TEST_PASSWORD}".encode()).decode()}
-
-
-@pytest.fixture
-def indexed(tmp_path, password_hash: str):
-    write_demo_photos(tmp_path / "photos")
-    path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash,
-                        faces={"enabled": False}, tags={"enabled": False})
-    settings = config_mod.load(path)
-    store = open_store(settings)
-    scan(settings, store)
-    with store.reading() as session:
-        photo = photo_store.list_photos(session, photo_store.PhotoFilter(
-            mount_ids=[1]), offset=0, limit=1)[1][0].id
-    return settings, store, photo
 
 
 def classify(store, photo: int) -> set[str]:
@@ -48,10 +28,10 @@ def tag_id(store, name: str) -> int:
         return photo_store.tag_id_for(session, name, "classifier")
 
 
-def test_removed_classifier_tag_never_comes_back(indexed) -> None:
+def test_removed_classifier_tag_never_comes_back(demo_store) -> None:
     from recognize.api import create_app
 
-    settings, store, photo = indexed
+    settings, store, photo = demo_store
     assert classify(store, photo) == {"dog", "animal"}
     client = create_app(settings, store).test_client()
     dog = tag_id(store, "dog")
@@ -67,8 +47,8 @@ def test_removed_classifier_tag_never_comes_back(indexed) -> None:
     assert classify(store, photo) == {"dog", "animal"}
 
 
-def test_user_tags_leave_no_tombstone(indexed) -> None:
-    _settings, store, photo = indexed
+def test_user_tags_leave_no_tombstone(demo_store) -> None:
+    _settings, store, photo = demo_store
 
     with store.session() as session:
         holiday = tag_store.create_user_tag(session, 1, "holiday")
