@@ -1,5 +1,6 @@
-"""Tag corrections that stick: a tag recognize set (kind ``classifier``) that a user took
-off a photo is remembered (a tombstone), and the tags stage never puts it back.
+"""Tag corrections that stick: a tag recognize set (kind ``classifier`` or ``object``) that a
+user took off a photo is remembered (a tombstone), and the tags and objects stages never put
+it back.
 
 A photo's tags are one set shared by every owner of its mount, so taking a classifier tag
 off takes it off for every owner of a shared mount (and keeps it off for all of them); the
@@ -16,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from recognize.store.models import PhotoTag, Tag, TagRemoval
 
-REMEMBERED_KINDS = ("classifier",)  # tags a stage would set again
+REMEMBERED_KINDS = ("classifier", "object")  # tags a stage would set again
 
 
 def untag(session: Session, user_id: int, photo_id: int, tag_id: int) -> bool:
-    """Take the tag off the photo; for a classifier tag remember that the user did.
+    """Take the tag off the photo; for a stage's tag remember that the user did.
     False when the photo did not have it (nothing remembered then)."""
     gone = session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
                                                   PhotoTag.tag_id == tag_id))

@@ -17,7 +17,7 @@ from recognize.store.models import Mount, Photo, PhotoTag, Tag
 from recognize.store.rows import PHOTO_COLS, Group, PhotoRow, named, own, photo_rows, stat_cols, stat_of
 
 USER_KINDS = ("user",)  # kinds a user may create, rename and delete
-ASSIGNABLE_KINDS = ("user", "classifier")  # kinds a user may put on or take off a photo
+ASSIGNABLE_KINDS = ("user", "classifier", "object")  # kinds a user may put on or take off a photo
 # tags/ leaves them out: they have folders of their own, or (text) are words read in photos,
 # found by search only
 HIDDEN_TAG_KINDS = ("place", "date", "person", "text")

@@ -57,3 +57,25 @@ def test_user_tags_leave_no_tombstone(demo_store) -> None:
         assert tag_removals.untag(session, 1, photo, holiday)
         assert not tag_removals.untag(session, 1, photo, holiday)  # already off
         assert tag_removals.removed(session, photo) == set()
+
+
+def test_removed_object_tag_never_comes_back(demo_store) -> None:
+    """The objects stage's tags ("dog", "3 people") stick the same way."""
+    from recognize.api import create_app
+
+    settings, store, photo = demo_store
+
+    def detect() -> set[str]:  # what the objects stage saves (stages/objects.py)
+        with store.session() as session:
+            photo_store.set_tags(session, photo, [("dog", "object", 0.8),
+                                                  ("3 people", "object", 0.7)], source="objects")
+        with store.reading() as session:
+            return {t["name"] for t in tag_store.tags_of(session, [photo], [])[photo]
+                    if t["kind"] == "object"}
+
+    assert detect() == {"dog", "3 people"}
+    with store.reading() as session:
+        people = photo_store.tag_id_for(session, "3 people", "object")
+    client = create_app(settings, store).test_client()
+    assert client.delete(f"/api/v1/photos/{photo}/tags/{people}", headers=AUTH).status_code == 204
+    assert detect() == {"dog"}
