@@ -74,6 +74,16 @@ def write_config(folder: Path, photos: dict[str, Path], password_hash: str, **se
     return path
 
 
+def wait_for(predicate, timeout: float = 60.0) -> bool:
+    """Poll ``predicate`` every 0.2 s until it holds (True) or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from recognize.demo import write_demo_photos
 from recognize.jobs.backoff import StoreBackoff
 from recognize.jobs.cascade import Cascade
 from recognize.store.opening import open_store
-from tests.conftest import write_config
+from tests.conftest import wait_for, write_config
 from tests.core.test_startup import fill, mounted
 
 pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
@@ -91,14 +91,6 @@ class Records(logging.Handler):
         self.records.append(record)
 
 
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
 
 def _count(db_path: Path, sql: str) -> int:
     try:
@@ -125,19 +117,19 @@ def test_worker_backs_off_while_the_disk_is_full_then_recovers(
             logger.setLevel(logging.DEBUG)
         try:
             cascade.start()
-            assert _wait(lambda: _count(db, "SELECT count(*) FROM job_runs WHERE "
+            assert wait_for(lambda: _count(db, "SELECT count(*) FROM job_runs WHERE "
                                             "name = 'crawl:demo' AND status = 'ok'") == 1, 30)
             fill(var)
             write_demo_photos(tmp_path / "photos")  # new photos while the disk is full
             cascade.scheduler.modify_job("crawl:demo", next_run_time=datetime.now(UTC))
-            assert _wait(lambda: cascade.backoff.failing, 20)
+            assert wait_for(lambda: cascade.backoff.failing, 20)
             time.sleep(5)  # the process job ticks every second; the pauses grow to 1 s
             failures = cascade.backoff.failures
             assert 2 <= failures <= 12, failures  # not one try per tick of every job
             assert cascade.backoff.reason is not None
             assert "no space left on device" in cascade.backoff.reason
             _unfill(var)
-            assert _wait(lambda: _count(db, "SELECT count(*) FROM photos "
+            assert wait_for(lambda: _count(db, "SELECT count(*) FROM photos "
                                             "WHERE status = 'ok'") == 5, 60), \
                 _count(db, "SELECT count(*) FROM photos")
             assert not cascade.backoff.failing

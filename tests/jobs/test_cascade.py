@@ -20,7 +20,7 @@ from recognize.jobs.cascade import Cascade, in_window, trigger_for
 from recognize.jobs.crawl import walk
 from recognize.media import SUPPORTED_EXTENSIONS
 from recognize.store.opening import open_store
-from tests.conftest import shared, write_config
+from tests.conftest import shared, wait_for, write_config
 
 
 @pytest.mark.parametrize(
@@ -36,14 +36,6 @@ def test_schedules() -> None:
     assert trigger_for("30m").interval.total_seconds() == 1800  # type: ignore[attr-defined]
     assert "cron" in type(trigger_for("0 3 * * *")).__name__.lower()
 
-
-def _wait(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _closed_window() -> str:
@@ -62,7 +54,7 @@ def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) 
     cascade.start()
     try:
         db = sqlite3.connect(settings.store.data_dir / "recognize.db")
-        assert _wait(lambda: db.execute("SELECT count(DISTINCT photo_id) FROM queue").fetchone()[0] == 5)
+        assert wait_for(lambda: db.execute("SELECT count(DISTINCT photo_id) FROM queue").fetchone()[0] == 5)
         time.sleep(3)  # the process job ran (every few seconds) and must have claimed nothing
         assert db.execute("SELECT count(*) FROM photo_stages").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM queue WHERE claimed_by IS NOT NULL"
@@ -76,7 +68,7 @@ def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) 
     cascade = Cascade(settings, store)
     cascade.start()
     try:
-        assert _wait(lambda: db.execute("SELECT count(*) FROM queue").fetchone()[0] == 0)
+        assert wait_for(lambda: db.execute("SELECT count(*) FROM queue").fetchone()[0] == 0)
         assert db.execute("SELECT count(DISTINCT photo_id) FROM photo_stages").fetchone()[0] == 5
     finally:
         cascade.stop()
@@ -104,7 +96,7 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(tmp_path: Path,
     try:
         cascade.crawl_mount("demo")  # second call succeeds
         db = sqlite3.connect(settings.store.data_dir / "recognize.db")
-        assert _wait(lambda: len(db.execute("SELECT 1 FROM job_runs WHERE name='crawl:demo' "
+        assert wait_for(lambda: len(db.execute("SELECT 1 FROM job_runs WHERE name='crawl:demo' "
                                              "AND status != 'running'").fetchall()) >= 2)
         statuses = {s: d for s, d in db.execute(
             "SELECT status, detail FROM job_runs WHERE name='crawl:demo'")}
@@ -141,7 +133,7 @@ def test_killed_worker_processes_every_photo_exactly_once(tmp_path: Path,
     kills = 0
     for target in (10, 40, 80):
         proc = _worker(config, "--log-level", "DEBUG", log=log)
-        if _wait(lambda t=target, p=proc: done() >= t or p.poll() is not None, 240) \
+        if wait_for(lambda t=target, p=proc: done() >= t or p.poll() is not None, 240) \
                 and proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
@@ -154,7 +146,7 @@ def test_killed_worker_processes_every_photo_exactly_once(tmp_path: Path,
                 queued = db.execute("SELECT count(*) FROM queue").fetchone()[0]
                 photos = db.execute("SELECT count(*) FROM photos").fetchone()[0]
             return queued == 0 and photos == files
-        assert _wait(finished, 300)
+        assert wait_for(finished, 300)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -207,7 +199,7 @@ def test_two_workers_share_one_postgres(tmp_path: Path, password_hash: str, fres
         return queued == 0 and photos == files
 
     try:
-        assert _wait(finished, 300)
+        assert wait_for(finished, 300)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -246,7 +238,7 @@ def test_one_inference_thread_uses_about_one_core(tmp_path: Path, password_hash:
 
     proc = _worker(config)
     try:
-        assert _wait(lambda: stages_done() >= 20, 240), "the worker did not start working"
+        assert wait_for(lambda: stages_done() >= 20, 240), "the worker did not start working"
         cpu0, wall0 = _cpu_seconds(proc.pid), time.monotonic()
         time.sleep(8)
         cpu1, wall1 = _cpu_seconds(proc.pid), time.monotonic()
@@ -279,7 +271,7 @@ def test_remote_webdav_mount(tmp_path: Path, password_hash: str) -> None:
     try:
         import socket
 
-        assert _wait(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 30)
+        assert wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 30)
         config = write_config(tmp_path, {}, password_hash, tags={"enabled": False})
         import tomllib
 
@@ -335,15 +327,15 @@ def test_watcher_picks_up_new_files_at_once(tmp_path: Path, password_hash: str) 
         return {p for (p,) in db.execute("SELECT path FROM photos WHERE status = 'ok'")}
 
     try:
-        assert _wait(lambda: len(photos_ok()) == 5)
+        assert wait_for(lambda: len(photos_ok()) == 5)
         write_demo_photos(photos / "second")  # new files: indexed without a crawl
         (photos / "hidden").mkdir()
         (photos / "hidden" / ".nomedia").touch()
         write_demo_photos(photos / "hidden")  # below a marker: ignored
-        assert _wait(lambda: len(photos_ok()) == 10, 30), photos_ok()
+        assert wait_for(lambda: len(photos_ok()) == 10, 30), photos_ok()
         (photos / "first" / "lake.jpg").rename(photos / "second" / "lake2.jpg")
         (photos / "first" / "night.jpg").unlink()
-        assert _wait(lambda: "second/lake2.jpg" in photos_ok()
+        assert wait_for(lambda: "second/lake2.jpg" in photos_ok()
                      and "first/night.jpg" not in photos_ok(), 30)
         assert not any(p.startswith("hidden/") for p in photos_ok())
         crawls = db.execute("SELECT count(*) FROM job_runs WHERE name = 'crawl:demo'").fetchone()[0]

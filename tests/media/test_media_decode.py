@@ -40,20 +40,16 @@ def test_every_format_decodes():
         assert pixels.std() > 1, path  # not a flat grey failure
 
 
-@pytest.mark.parametrize("stem", ["Landscape", "Portrait"])
-def test_orientations_look_like_the_upright_file(stem):
+@pytest.mark.parametrize(("pattern", "reference", "others"), [
+    ("Landscape_{}.jpg", 1, range(0, 9)), ("Portrait_{}.jpg", 1, range(0, 9)),
+    ("hopper_orientation_{}.jpg", 2, range(3, 9)), ("hopper_orientation_{}.webp", 2, range(3, 9)),
+])
+def test_orientations_look_like_the_reference_file(pattern: str, reference: int,
+                                                  others: range) -> None:
     root = shared("exif") / "orientation"
-    upright = decode_only(root / f"{stem}_1.jpg", OPTS)
-    for n in range(0, 9):
-        assert _close(decode_only(root / f"{stem}_{n}.jpg", OPTS), upright), n
-
-
-@pytest.mark.parametrize("ext", ["jpg", "webp"])
-def test_hopper_orientations_agree(ext):
-    root = shared("exif") / "orientation"
-    first = decode_only(root / f"hopper_orientation_2.{ext}", OPTS)
-    for n in range(3, 9):
-        assert _close(decode_only(root / f"hopper_orientation_{n}.{ext}", OPTS), first), n
+    first = decode_only(root / pattern.format(reference), OPTS)
+    for n in others:
+        assert _close(decode_only(root / pattern.format(n), OPTS), first), n
 
 
 def test_orient_array_matches_libvips_autorotate():
