@@ -74,13 +74,13 @@ def write_config(folder: Path, photos: dict[str, Path], password_hash: str, **se
     return path
 
 
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    """Poll ``predicate`` every 0.2 s until it holds (True) or ``timeout`` seconds pass."""
+def wait_for(predicate, timeout: float = 60.0, every: float = 0.2) -> bool:
+    """Poll ``predicate`` every ``every`` s until it holds (True) or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(every)
     return False
 
 

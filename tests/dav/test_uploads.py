@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import stat
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from recognize.jobs.sources import LocalSource
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
 from recognize.store import accounts
 from recognize.store import photos as photo_store
+from tests.conftest import wait_for
 from tests.dav.conftest import Client
 from tests.dav.library import PASSWORD, Library, Server
 
@@ -28,13 +28,8 @@ pytestmark = pytest.mark.slow  # real models or real server processes: make test
 AUTH = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
 
 
-def _wait(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def _wait(condition: Callable[[], bool]) -> bool:
+    return wait_for(condition, timeout=10.0, every=0.05)
 
 
 def _start_put(server: Server, path: str, head: str) -> socket.socket:
