@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,15 +21,12 @@ def _originals(real: Real) -> str:
 
 
 @pytest.fixture
-def real(real_template: Real, tmp_path: Path) -> Iterator[tuple[Real, Client]]:
-    """A copy of the real library with a server of its own; its originals never change."""
-    lib = real_template.copy(tmp_path / "lib")
+def own(fresh_real: tuple[Real, Server]) -> Iterator[tuple[Real, Client]]:
+    """A copy of the real library with a server of its own (conftest ``fresh_real``) and
+    alice's client; its originals never change."""
+    lib, srv = fresh_real
     before = _originals(lib)
-    srv = Server(lib.config)
-    try:
-        yield lib, Client(srv)
-    finally:
-        srv.stop()
+    yield lib, Client(srv)
     assert _originals(lib) == before
 
 
@@ -67,8 +63,8 @@ def _tags_of(lib: Real, photo: str) -> set[str]:
             "WHERE pt.photo_id = ?", (lib.photos[f"photos/{photo}"],))}
 
 
-def test_the_cascade_made_the_persons_each_user_sees(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_the_cascade_made_the_persons_each_user_sees(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     assert {"Ann", "Ben"} <= set(dav.names("/dav/people/"))
     assert "Zed" not in dav.names("/dav/people/")  # bob's
     assert Client(dav.server, "bob").names("/dav/people/") == ["Zed"]
@@ -78,23 +74,23 @@ def test_the_cascade_made_the_persons_each_user_sees(real: tuple[Real, Client]) 
     assert any(name.startswith("lone") for name in dav.names("/dav/unassigned/"))
 
 
-def test_move_of_a_person_folder_renames_the_person(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_move_of_a_person_folder_renames_the_person(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     reply = dav("MOVE", "/dav/people/Ann/", headers=_to(dav, "/dav/people/Anna/"))
     assert reply.status in (201, 204), reply.text
     assert _person_names(lib)[lib.person("ann")] == "Anna"
     assert "Anna" in dav.names("/dav/people/") and "Ann" not in dav.names("/dav/people/")
 
 
-def test_rename_onto_a_name_in_use_is_refused_with_the_reason(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_rename_onto_a_name_in_use_is_refused_with_the_reason(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     reply = dav("MOVE", "/dav/people/Ann/", headers=_to(dav, "/dav/people/Ben/"))
     assert reply.status == 409 and reply.why
     assert _person_names(lib)[lib.person("ann")] == "Ann"
 
 
-def test_move_of_a_photo_to_another_person_reassigns_its_face(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_move_of_a_photo_to_another_person_reassigns_its_face(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     name = _name_of(lib, dav, "/dav/people/Ann/", "ann_2.jpg")
     reply = dav("MOVE", f"/dav/people/Ann/{name}", headers=_to(dav, f"/dav/people/Ben/{name}"))
     assert reply.status in (201, 204), reply.text
@@ -103,8 +99,8 @@ def test_move_of_a_photo_to_another_person_reassigns_its_face(real: tuple[Real, 
     assert name in dav.names("/dav/people/Ben/") and name not in dav.names("/dav/people/Ann/")
 
 
-def test_delete_in_a_person_means_not_this_person(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_delete_in_a_person_means_not_this_person(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     name = _name_of(lib, dav, "/dav/people/Ann/", "ann_3.jpg")
     assert dav("DELETE", f"/dav/people/Ann/{name}").status == 204
     assert (lib.person("ann"), "cannot") in _corrections(lib, "ann_3.jpg")
@@ -112,8 +108,8 @@ def test_delete_in_a_person_means_not_this_person(real: tuple[Real, Client]) -> 
     assert any(n.startswith("ann_3") for n in dav.names("/dav/unassigned/"))
 
 
-def test_move_from_unassigned_into_a_person_assigns(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_move_from_unassigned_into_a_person_assigns(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     lone = next(n for n in dav.names("/dav/unassigned/") if n.startswith("lone"))
     reply = dav("MOVE", f"/dav/unassigned/{lone}", headers=_to(dav, "/dav/people/Ben/lone.jpg"))
     assert reply.status in (201, 204), reply.text
@@ -121,15 +117,15 @@ def test_move_from_unassigned_into_a_person_assigns(real: tuple[Real, Client]) -
     assert "lone.jpg" in dav.names("/dav/people/Ben/")
 
 
-def test_mkcol_in_people_creates_an_empty_person(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_mkcol_in_people_creates_an_empty_person(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     assert dav("MKCOL", "/dav/people/Carl").status == 201
     assert "Carl" in _person_names(lib).values() and "Carl" in dav.names("/dav/people/")
     assert dav("MKCOL", "/dav/people/Carl").status == 405  # exists
 
 
-def test_copy_into_a_tag_folder_tags_the_photo(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_copy_into_a_tag_folder_tags_the_photo(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     assert dav("MKCOL", "/dav/tags/best").status == 201
     reply = dav("COPY", "/dav/people/Ben/ben_1.jpg", headers=_to(dav, "/dav/tags/best/ben_1.jpg"))
     assert reply.status in (201, 204), reply.text
@@ -137,24 +133,24 @@ def test_copy_into_a_tag_folder_tags_the_photo(real: tuple[Real, Client]) -> Non
     assert dav.names("/dav/tags/best/") == ["ben_1.jpg"]
 
 
-def test_put_of_a_known_photo_into_a_tag_folder_tags_it(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_put_of_a_known_photo_into_a_tag_folder_tags_it(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     assert dav("MKCOL", "/dav/tags/best").status == 201
     reply = dav("PUT", "/dav/tags/best/any-name.jpg", lib.original("photos/dogs.jpg"))
     assert reply.status in (201, 204), reply.text
     assert "best" in _tags_of(lib, "dogs.jpg") and dav.names("/dav/tags/best/") == ["dogs.jpg"]
 
 
-def test_put_of_unknown_bytes_into_a_tag_folder_is_refused(real: tuple[Real, Client]) -> None:
-    _lib, dav = real
+def test_put_of_unknown_bytes_into_a_tag_folder_is_refused(own: tuple[Real, Client]) -> None:
+    _lib, dav = own
     assert dav("MKCOL", "/dav/tags/best").status == 201
     refused = dav("PUT", "/dav/tags/best/random.bin", b"not a photo of yours" * 100)
     assert refused.status == 409 and "none of your photos" in refused.why
     assert dav.names("/dav/tags/best/") == []
 
 
-def test_delete_in_a_tag_folder_untags(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_delete_in_a_tag_folder_untags(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     with lib.db() as db:  # a tag the classifier gave
         photo, tag = db.execute(
             "SELECT p.path, t.name FROM photo_tags pt JOIN tags t ON t.id = pt.tag_id JOIN photos p "
@@ -166,8 +162,8 @@ def test_delete_in_a_tag_folder_untags(real: tuple[Real, Client]) -> None:
     assert tag not in dav.names("/dav/tags/") or name not in dav.names(f"/dav/tags/{tag}/")
 
 
-def test_places_dates_and_people_never_write_an_original(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_places_dates_and_people_never_write_an_original(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     with lib.db() as db:
         country, city = db.execute("SELECT country, city FROM photos WHERE id = ?",
                                    (lib.photos["photos/italy.jpg"],)).fetchone()
@@ -178,8 +174,8 @@ def test_places_dates_and_people_never_write_an_original(real: tuple[Real, Clien
     assert dav("GET", "/dav/people/Ann/ann_1.jpg").body == lib.original("photos/ann_1.jpg")
 
 
-def test_collection_etag_changes_with_content(real: tuple[Real, Client]) -> None:
-    _lib, dav = real
+def test_collection_etag_changes_with_content(own: tuple[Real, Client]) -> None:
+    _lib, dav = own
     query = '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>'
 
     def etag(path: str) -> str:
@@ -193,8 +189,8 @@ def test_collection_etag_changes_with_content(real: tuple[Real, Client]) -> None
     assert etag("/dav/tags/") != tags
 
 
-def test_writable_mount_indexes_new_files(real: tuple[Real, Client]) -> None:
-    lib, dav = real
+def test_writable_mount_indexes_new_files(own: tuple[Real, Client]) -> None:
+    lib, dav = own
     body = lib.original("photos/dogs.jpg")
     assert dav("MKCOL", "/dav/files/inbox/new").status == 201
     assert dav("PUT", "/dav/files/inbox/new/n.jpg", body).status == 201
