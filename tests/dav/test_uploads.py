@@ -1,5 +1,6 @@
 """PUT into a writable mount never half-writes a file: cut-off bodies, chunked bodies without
-their last chunk and a server killed mid-body leave the original byte for byte."""
+their last chunk and a server killed mid-body leave the original byte for byte. On the real
+library (see ``real_library``): its photos are what is uploaded into alice's inbox/."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from recognize import config
 from recognize.dav.atomic import is_temp
 from recognize.jobs.crawl import crawl
 from recognize.jobs.sources import LocalSource
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
-from recognize.store import accounts
+from recognize.store import Store, accounts
 from recognize.store import photos as photo_store
 from tests.conftest import wait_for
 from tests.dav.conftest import Client
-from tests.dav.library import PASSWORD, Library, Server
+from tests.dav.library import PASSWORD, Server
+from tests.dav.real_library import Real
 
 pytestmark = pytest.mark.slow  # real models or real server processes: make test runs it
 
@@ -58,10 +61,12 @@ def _extra(folder: Path, before: set[str]) -> list[str]:
 
 
 def test_cut_off_put_keeps_the_original_and_creates_nothing(
-        server: Server, library: Library) -> None:
+        shared_real: tuple[Real, Server]) -> None:
+    """The module's library: nothing is written and the one file put there is taken away."""
+    library, server = shared_real
     inbox = library.folder / "inbox"
     original = inbox / "cut.jpg"
-    original.write_bytes((library.folder / "photos" / "lake.jpg").read_bytes())
+    original.write_bytes(library.original("photos/dogs.jpg"))
     before, names = original.read_bytes(), {p.name for p in inbox.iterdir()}
     try:
         for chunked in (False, True):
@@ -74,13 +79,14 @@ def test_cut_off_put_keeps_the_original_and_creates_nothing(
         original.unlink()
 
 
-def test_complete_put_replaces_whole_and_keeps_the_mode(alice: Client, library: Library) -> None:
+def test_complete_put_replaces_whole_and_keeps_the_mode(fresh_real: tuple[Real, Server]) -> None:
+    library, alice = fresh_real[0], Client(fresh_real[1])
     inbox = library.folder / "inbox"
     original = inbox / "whole.jpg"
     original.write_bytes(b"old" * 1000)
     original.chmod(0o640)
     names = {p.name for p in inbox.iterdir()}
-    new = (library.folder / "photos" / "forest.jpg").read_bytes()
+    new = library.original("photos/italy.jpg")
     try:
         assert alice("PUT", "/dav/files/inbox/whole.jpg", new).status == 204
         assert original.read_bytes() == new
@@ -102,13 +108,14 @@ def test_complete_put_replaces_whole_and_keeps_the_mode(alice: Client, library: 
         (inbox / "fresh.jpg").unlink(missing_ok=True)
 
 
-def test_kill_9_mid_put_leaves_the_original(library: Library, alice: Client) -> None:
+def test_kill_9_mid_put_leaves_the_original(fresh_real: tuple[Real, Server]) -> None:
     """A server killed while it receives a PUT over an original: the original is intact and
     at most a hidden ``.recognize-upload-*.part`` remains, which neither the crawl nor the
     tree shows."""
+    library, alice = fresh_real[0], Client(fresh_real[1])
     inbox = library.folder / "inbox"
     original = inbox / "precious.jpg"
-    original.write_bytes((library.folder / "photos" / "sunrise.jpg").read_bytes())
+    original.write_bytes(library.original("photos/ann_1.jpg"))
     before, names = original.read_bytes(), {p.name for p in inbox.iterdir()}
     victim = Server(library.config)
     sock = _start_put(victim, "/dav/files/inbox/precious.jpg", "Content-Length: 50000000\r\n")
@@ -131,11 +138,13 @@ def test_kill_9_mid_put_leaves_the_original(library: Library, alice: Client) -> 
         assert original.read_bytes() == before
         left = _extra(inbox, names)
         assert len(left) <= 1 and all(is_temp(n) and n.startswith(".") for n in left), left
-        with library.store.session() as session:
+        store = Store(config.load(library.config).database_url())
+        with store.session() as session:
             inbox_ref = next(m for m in accounts.mounts_of(session, "alice") if m.name == "inbox")
-        crawl(library.store, inbox_ref, ["media"], LocalSource(inbox, SUPPORTED_EXTENSIONS))
-        with library.store.session() as session:
+        crawl(store, inbox_ref, ["media"], LocalSource(inbox, SUPPORTED_EXTENSIONS))
+        with store.session() as session:
             indexed = photo_store.known_files(session, inbox_ref.id)
+        store.engine.dispose()
         assert "precious.jpg" in indexed and not any(is_temp(p) for p in indexed)
         assert not any(is_temp(n) for n in alice.names("/dav/files/inbox/"))
         for name in left:
