@@ -1,20 +1,22 @@
-"""Digest authentication for users with a digest_ha1 (e.g. Windows over plain HTTP)."""
+"""Digest authentication for users with a digest_ha1 (e.g. Windows over plain HTTP), on a copy
+of the real library (see ``real_library``) whose config gives alice, not bob, a digest_ha1."""
 
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
-import time
 import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 import tomli_w
 
-from recognize.demo import write_demo_photos
-from tests.conftest import TEST_PASSWORD, free_port, write_config
+from tests.conftest import TEST_PASSWORD
+from tests.dav.library import Server
+from tests.dav.real_library import Real
+
+pytestmark = pytest.mark.heavy  # a server over the real library
 
 
 def _propfind(url: str, opener: urllib.request.OpenerDirector) -> int:
@@ -24,45 +26,29 @@ def _propfind(url: str, opener: urllib.request.OpenerDirector) -> int:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return err.code
-    except urllib.error.URLError:
-        return 0  # not listening yet
 
 
-def test_digest_login(tmp_path: Path, password_hash: str) -> None:
-    write_demo_photos(tmp_path / "photos")
-    path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash,
-                        faces={"enabled": False}, tags={"enabled": False})
-    data = tomllib.loads(path.read_text())
-    ha1 = hashlib.md5(f"alice:recognize:{TEST_PASSWORD}".encode()).hexdigest()
-    data["users"][0]["digest_ha1"] = ha1
-    path.write_text(tomli_w.dumps(data))
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "recognize.cli", "--config", str(path),
-                             "serve", "--no-worker", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/dav/"
+def _digest(url: str, user: str, password: str) -> urllib.request.OpenerDirector:
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, user, password)
+    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+
+
+def test_digest_login(real_template: Real, tmp_path: Path) -> None:
+    lib = real_template.copy(tmp_path / "lib")
+    data = tomllib.loads(lib.config.read_text())
+    assert [u["name"] for u in data["users"]] == ["alice", "bob"]
+    data["users"][0]["digest_ha1"] = hashlib.md5(
+        f"alice:recognize:{TEST_PASSWORD}".encode()).hexdigest()
+    lib.config.write_text(tomli_w.dumps(data))
+    server = Server(lib.config)
+    url = f"{server.url}/dav/"
     try:
-        deadline = time.monotonic() + 30
-        anonymous = urllib.request.build_opener()
-        while (code := _propfind(url, anonymous)) != 401:
-            assert time.monotonic() < deadline, code
-            time.sleep(0.2)
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, url, "alice", TEST_PASSWORD)
-        digest = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-        assert _propfind(url, digest) == 207
-        wrong = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        wrong.add_password(None, url, "alice", "not the password")
-        bad = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(wrong))
-        assert _propfind(url, bad) == 401
+        assert _propfind(url, urllib.request.build_opener()) == 401
+        assert _propfind(url, _digest(url, "alice", TEST_PASSWORD)) == 207
+        assert _propfind(url, _digest(url, "alice", "not the password")) == 401
         # bob has no digest_ha1: Digest cannot log him in
-        bobs = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        bobs.add_password(None, url, "bob", TEST_PASSWORD)
-        bob = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(bobs))
-        assert _propfind(url, bob) == 401
+        assert _propfind(url, _digest(url, "bob", TEST_PASSWORD)) == 401
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-    assert "failed DAV login (Digest)" in (tmp_path / "server.log").read_text()
+        server.stop()
+    assert "failed DAV login (Digest)" in (lib.folder / "server.log").read_text()
