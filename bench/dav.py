@@ -112,7 +112,7 @@ def make_library(work: Path, folder: Path) -> Path:
     from recognize.jobs.crawl import crawl
     from recognize.jobs.sources import LocalSource
     from recognize.passwords import hash_password
-    from recognize.store import Store, accounts, people
+    from recognize.store import Store, accounts, people, tag_removals
     from recognize.store import persons as person_store
     from recognize.store import photos as photo_store
     from recognize.store import tags as tag_store
@@ -138,7 +138,7 @@ def make_library(work: Path, folder: Path) -> Path:
             if path != "big.jpg":
                 people.add_face(session, k.id, (0.1, 0.1, 0.2, 0.2), 0.9, person_id=person)
                 free.append(people.add_face(session, k.id, (0.5, 0.5, 0.2, 0.2), 0.9))
-                tag_store.put_tag(session, k.id, tag)
+                tag_removals.tag(session, uid, k.id, tag)
             photo_store.save_media(session, k.id, {"mime": "image/jpeg"}, None)
         big = known["big.jpg"].id
         other = person_store.create_person(session, uid, "Big")

@@ -181,7 +181,8 @@ HEAVY_MODULES = {
     # they run `recognize scan`/workers or load a model themselves
     "tests/core/test_scan.py", "tests/core/test_startup.py", "tests/core/test_api.py",
     "tests/jobs/test_cascade.py", "tests/jobs/test_persons.py", "tests/jobs/test_recognition.py",
-    "tests/jobs/test_duplicates.py", "tests/jobs/test_tag_removals.py", "tests/jobs/test_retry.py",
+    "tests/jobs/test_duplicates.py", "tests/jobs/test_tag_removals.py",
+    "tests/jobs/test_tag_removals_shared.py", "tests/jobs/test_retry.py",
     "tests/jobs/test_objects_stage.py", "tests/api/test_openapi.py", "tests/api/test_hardening.py",
     "tests/api/test_isolation.py", "tests/media/test_media_bad_files.py",
     "tests/inference/test_faces.py", "tests/inference/test_faces_closeups.py",

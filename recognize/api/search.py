@@ -30,7 +30,7 @@ def search() -> Any:
     if result.photo_ids:
         with store.reading() as session:
             photos = photo_store.get_many(session, result.photo_ids)
-            tags = tag_store.tags_of(session, result.photo_ids, viewer().owner_ids)
+            tags = tag_store.tags_of(session, result.photo_ids, viewer())
             for pid, score in zip(result.photo_ids, result.scores, strict=True):
                 if pid in photos:
                     items.append({**photo_json(photos[pid], tags[pid]), "score": score})

@@ -93,7 +93,7 @@ def photo_tags(photo_id: int) -> Any:
     _, store = ctx()
     own_photo(photo_id)
     with store.reading() as session:
-        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)})
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer())})
 
 
 @blueprint.post("/photos/<int:photo_id>/tags")
@@ -116,10 +116,9 @@ def add_photo_tag(photo_id: int) -> Any:
         if tag.kind not in tag_store.ASSIGNABLE_KINDS:
             raise ApiError(403, f"{tag.kind} tags are set by recognize, not by hand",
                            "forbidden")
-        tag_store.put_tag(session, photo_id, tag_id, source, confidence)
-        tag_removals.tagged_again(session, uid, photo_id, tag_id)
+        tag_removals.tag(session, uid, photo_id, tag_id, source, confidence)
     with store.reading() as session:
-        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer().owner_ids)}), 201
+        return jsonify({"items": tag_store.photo_tags(session, photo_id, viewer())}), 201
 
 
 def _tag_for(session: Session, uid: int, data: dict[str, Any]) -> int:

@@ -93,6 +93,7 @@ def list_photos() -> Any:
     if status and status not in {"queued", "ok", "partial", "failed"}:
         raise ApiError(400, "status must be one of queued, ok, partial, failed")
     flt = photo_store.PhotoFilter(
+        user_id=viewer().user_id,
         mount_ids=[mounts[n] for n in wanted] if wanted else list(mounts.values()),
         taken_from=date_arg("from"),
         taken_to=date_arg("to", end=True),
@@ -109,7 +110,7 @@ def list_photos() -> Any:
     with store.reading() as session:
         _check_filter_ids(session, seen, flt)
         total, rows = photo_store.list_photos(session, flt, offset=offset, limit=limit)
-        tags = tag_store.tags_of(session, [p.id for p in rows], seen.owner_ids)
+        tags = tag_store.tags_of(session, [p.id for p in rows], seen)
         items = [photo_json(p, tags[p.id]) for p in rows]
     return page(total, offset, limit, items)
 
@@ -156,7 +157,7 @@ def get_photo(photo_id: int) -> Any:
         photo = photo_store.get(session, photo_id)
         if photo is None:  # removed since the check
             raise ApiError(404, f"no photo {photo_id}", "not_found")
-        tags = tag_store.tags_of(session, [photo_id], viewer().owner_ids)[photo_id]
+        tags = tag_store.tags_of(session, [photo_id], viewer())[photo_id]
         data = photo_json(photo, tags)
         data["objects"] = object_store.objects_of(session, photo_id)  # own_photo checked
         return jsonify(data)

@@ -283,7 +283,7 @@ class PhotoFolder(VirtualCollection):
 
     def _load_props(self, session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
         if kind == "tags":
-            return tag_store.tags_of(session, ids, self.ctx.viewer.owner_ids)
+            return tag_store.tags_of(session, ids, self.ctx.viewer)
         return people.faces_of(session, ids, self.ctx.viewer)
 
 

@@ -113,7 +113,7 @@ def filter_files(ctx: UserContext, path: str, body: Any) -> tuple[list[Any], lis
         seen = {t.id for t in system_tags(session, ctx.viewer, tag_ids)}
         if favorites or not seen.issuperset(tag_ids):  # no favorites here; another's tag: none
             return [], _props(body)
-        return timeline.tagged(session, scopes, tag_ids), _props(body)
+        return timeline.tagged(session, ctx.user_id, scopes, tag_ids), _props(body)
 
 
 def _href_path(environ: dict[str, Any], href: str) -> str:

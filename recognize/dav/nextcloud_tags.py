@@ -266,8 +266,7 @@ class FileTags(VirtualCollection):
 
     def assign(self, tag_id: int) -> None:
         with self.ctx.session() as session:
-            tag_store.put_tag(session, self.photo_id, tag_id)
-            tag_removals.tagged_again(session, self.ctx.user_id, self.photo_id, tag_id)
+            tag_removals.tag(session, self.ctx.user_id, self.photo_id, tag_id)
 
 
 class Mapping(SystemTagNode):
@@ -351,7 +350,7 @@ def create_tag(ctx: UserContext, environ: dict[str, Any], photo: str | None) -> 
                 raise DAVError(HTTP_NOT_FOUND, "no such file")
             tag_id = tag_store.create_user_tag(session, uid, name.strip())
             if photo is not None:
-                tag_store.put_tag(session, int(photo), tag_id)
+                tag_removals.tag(session, uid, int(photo), tag_id)
     except BadName as bad:
         raise DAVError(HTTP_BAD_REQUEST, str(bad)) from None
     except Conflict:

@@ -67,7 +67,7 @@ class TagFolder(PhotoFolder):
         self.permissions = "CDNV" if self.user_tag else "C"
 
     def query(self, session: Session, names_: Sequence[str] | None) -> list[PhotoRow]:
-        return tag_store.tag_photos(session, self.tag_id, self.ctx.mount_ids, names_)
+        return tag_store.tag_photos(session, self.ctx.user_id, self.tag_id, self.ctx.mount_ids, names_)
 
     def compute_stat(self, session: Session) -> Stat:
         found = tag_store.tags(session, self.ctx.user_id, self.ctx.mount_ids, self.tag_id)
@@ -100,8 +100,7 @@ class TagFolder(PhotoFolder):
 
     def tag(self, photo_id: int) -> None:
         with self.ctx.session() as session:
-            tag_store.put_tag(session, photo_id, self.tag_id)
-            tag_removals.tagged_again(session, self.ctx.user_id, photo_id, self.tag_id)
+            tag_removals.tag(session, self.ctx.user_id, photo_id, self.tag_id)
 
     def untag(self, photo_id: int) -> None:
         with self.ctx.session() as session:

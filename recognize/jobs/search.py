@@ -144,7 +144,7 @@ def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: s
     index = word_index(settings.models_dir()) if settings.tags.enabled else None
     return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query,
                                index.expand if index is not None else None,
-                               offset=offset, limit=limit)
+                               user_id=viewer.user_id, offset=offset, limit=limit)
 
 
 def search_photos(settings: Settings, store: Store, user: str, query: str, *,

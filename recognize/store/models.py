@@ -228,14 +228,19 @@ class Tag(Base):
 
 
 class PhotoTag(Base):
+    """A tag on a photo. ``user_id`` 0: everyone who sees the photo has it (set by a stage);
+    else the user who put it on by hand, the only one who sees it (``store/tag_removals.py``:
+    what each user sees). A tag is on a photo for everyone or for some users, not both."""
+
     __tablename__ = "photo_tags"
-    __table_args__ = (  # search and tag counts read (tag, photo, confidence) from the index only
-        Index("ix_photo_tags_search", "tag_id", "photo_id", "confidence"),
+    __table_args__ = (  # search and tag counts read (tag, photo, confidence, user) from the index
+        Index("ix_photo_tags_search", "tag_id", "photo_id", "confidence", "user_id"),
     )
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     source: Mapped[str] = mapped_column(String(64))
 
@@ -257,7 +262,8 @@ class TagRemoval(Base):
     __tablename__ = "tag_removals"
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
     removed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

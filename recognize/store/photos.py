@@ -159,24 +159,21 @@ def set_tags(
     source: str,
     synsets: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> None:
-    """Replace the photo's tags from ``source`` with ``(name, kind, confidence)`` triples.
+    """Replace the photo's tags from ``source`` with ``(name, kind, confidence)`` triples, on
+    the photo for everyone (``tag_removals``: a user who took one off still does not see it).
 
     ``synsets`` maps a tag name to its WordNet id and its parent tag's name (classifier tags).
-    A tag a user took off the photo (``tag_removals``) is not set again.
     """
-    session.execute(
-        delete(PhotoTag).where(PhotoTag.photo_id == photo_id, PhotoTag.source == source)
-    )
-    seen: set[int] = tag_removals.removed(session, photo_id)  # taken off by a user: stay off
+    session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id, PhotoTag.source == source,
+                                           PhotoTag.user_id == tag_removals.EVERYONE))
+    seen: set[int] = set()
     for name, kind, confidence in tags:
         synset, parent = (synsets or {}).get(name, (None, None))
         tag_id = tag_id_for(session, name, kind, synset=synset, parent=parent)
         if tag_id in seen:
             continue
         seen.add(tag_id)
-        session.merge(
-            PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=confidence, source=source)
-        )
+        tag_removals.set_for_everyone(session, photo_id, tag_id, confidence, source)
 
 
 def tag_id_for(
@@ -202,6 +199,7 @@ def tag_id_for(
 # --- reading ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PhotoFilter:
+    user_id: int  # the viewer (whose tags ``tag_ids`` are)
     mount_ids: Sequence[int] = ()
     taken_from: datetime | None = None
     taken_to: datetime | None = None
@@ -233,7 +231,7 @@ def list_photos(
         query = query.where(func.lower(Photo.city) == flt.city.lower())
     if flt.status:
         query = query.where(Photo.status == flt.status)
-    query = _more_filters(query, flt)
+    query = _more_filters(session, query, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Photo.taken_at.desc().nulls_last(), Photo.id).offset(offset).limit(limit)
@@ -245,11 +243,12 @@ def get(session: Session, photo_id: int) -> Photo | None:
     return session.get(Photo, photo_id)
 
 
-def _more_filters(query: Any, flt: PhotoFilter) -> Any:
+def _more_filters(session: Session, query: Any, flt: PhotoFilter) -> Any:
     from recognize.store.models import Face, FacePerson
 
     for tag_id in flt.tag_ids:
-        query = query.where(Photo.id.in_(select(PhotoTag.photo_id).where(PhotoTag.tag_id == tag_id)))
+        query = query.where(Photo.id.in_(select(PhotoTag.photo_id).where(
+            PhotoTag.tag_id == tag_id, tag_removals.seen_by(session, flt.user_id))))
     if flt.person_id is not None:
         query = query.where(Photo.id.in_(
             select(Face.photo_id).join(FacePerson, FacePerson.face_id == Face.id)

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from recognize.store.models import Mount, Photo, PhotoTag, Tag
+from recognize.store.tag_removals import seen_by
 
 Expand = Callable[[str], Collection[str]]  # word or phrase → WordNet ids (n0…) at or below it
 MONTHS = {name: i + 1 for i, name in enumerate((
@@ -162,28 +163,30 @@ def _resolve_words(session: Session, owner_ids: Sequence[int], words: list[str],
 
 def search(
     session: Session, owner_ids: Sequence[int], mount_ids: Sequence[int], query: str,
-    expand: Expand | None = None, *, offset: int = 0, limit: int | None = None,
+    expand: Expand | None = None, *, user_id: int, offset: int = 0, limit: int | None = None,
 ) -> SearchResult:
     """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
-    shared tags and those of ``owner_ids`` (the user and their shared mounts' groups)."""
+    shared tags and those of ``owner_ids`` (the user and their shared mounts' groups), on
+    the photos as ``user_id`` sees them (``tag_removals.seen_by``)."""
     terms, unknown = resolve_all(session, owner_ids, query, expand)
     excluded = excluded_terms(session, owner_ids, query, expand)
     result = SearchResult(query=query, terms=terms, unknown=unknown, excluded=excluded)
     if unknown or not terms or not mount_ids:
         return result
+    seen = seen_by(session, user_id)
     every = set(session.scalars(select(Mount.id)))
     mounts = None if every <= set(mount_ids) else list(mount_ids)  # None: no filter needed
     if len(terms) == 1 and mounts is None and limit is not None and not excluded:
-        rows = _top_single(session, terms[0], offset + limit)
+        rows = _top_single(session, seen, terms[0], offset + limit)
         if rows is not None:
             result.total = session.scalar(
                 select(func.count(PhotoTag.photo_id.distinct()))
-                .where(PhotoTag.tag_id.in_(terms[0].tag_ids))) or 0
+                .where(PhotoTag.tag_id.in_(terms[0].tag_ids), seen)) or 0
             _fill(result, rows[offset:])
             return result
     # one pass: every match (id, score), ranked here; the driver term bounds their number
     rows = sorted(((int(i), float(c)) for i, c in
-                   session.execute(_ranked(session, terms, mounts, excluded))),
+                   session.execute(_ranked(session, seen, terms, mounts, excluded))),
                   key=lambda r: (-r[1], r[0]))
     result.total = len(rows)
     _fill(result, rows[offset:offset + limit] if limit is not None else rows[offset:])
@@ -196,12 +199,14 @@ def _fill(result: SearchResult, rows: Any) -> None:
         result.scores.append(round(float(score), 4))
 
 
-def _top_single(session: Session, term: Term, n: int) -> list[tuple[int, float]] | None:
+def _top_single(session: Session, seen: ColumnElement[bool], term: Term, n: int
+                ) -> list[tuple[int, float]] | None:
     """The best ``n`` photos of one term from its strongest rows (a bounded sort over the
     covering index), or None when those rows hold fewer than ``n`` distinct photos."""
     fetch = n * 4 + 16
     rows = session.execute(
-        select(PhotoTag.photo_id, PhotoTag.confidence).where(PhotoTag.tag_id.in_(term.tag_ids))
+        select(PhotoTag.photo_id, PhotoTag.confidence)
+        .where(PhotoTag.tag_id.in_(term.tag_ids), seen)
         .order_by(PhotoTag.confidence.desc(), PhotoTag.photo_id).limit(fetch)).all()
     best: dict[int, float] = {}
     for photo_id, confidence in rows:
@@ -216,18 +221,18 @@ def _size(session: Session, term: Term) -> int:
     return session.scalar(select(func.count()).where(PhotoTag.tag_id.in_(term.tag_ids))) or 0
 
 
-def _ranked(session: Session, terms: Sequence[Term], mounts: list[int] | None,
-            excluded: Sequence[Term] = ()) -> Select[Any]:
+def _ranked(session: Session, seen: ColumnElement[bool], terms: Sequence[Term],
+            mounts: list[int] | None, excluded: Sequence[Term] = ()) -> Select[Any]:
     """Driven by the smallest term; the others are checked per candidate photo."""
     ordered = sorted(terms, key=lambda t: _size(session, t)) if len(terms) > 1 else terms
     first = ordered[0]
     driver = (select(PhotoTag.photo_id.label("pid"), func.max(PhotoTag.confidence).label("c"))
-              .where(PhotoTag.tag_id.in_(first.tag_ids)).group_by(PhotoTag.photo_id)
+              .where(PhotoTag.tag_id.in_(first.tag_ids), seen).group_by(PhotoTag.photo_id)
               .subquery("t0"))
     others = [
         select(func.max(PhotoTag.confidence)).where(
             # "+ 0": look the candidate's few rows up by photo, not every tag by id
-            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(t.tag_ids)
+            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(t.tag_ids), seen
         ).scalar_subquery()
         for t in ordered[1:]
     ]
@@ -238,7 +243,7 @@ def _ranked(session: Session, terms: Sequence[Term], mounts: list[int] | None,
     left_out = sorted({i for t in excluded for i in t.tag_ids})
     if left_out:
         query = query.where(~select(PhotoTag.photo_id).where(
-            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(left_out)).exists())
+            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(left_out), seen).exists())
     if mounts is not None:
         query = query.join(Photo, Photo.id == driver.c.pid).where(Photo.mount_id.in_(mounts))
     return query

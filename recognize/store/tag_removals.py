@@ -1,45 +1,77 @@
-"""Tag corrections that stick: a tag recognize set (kind ``classifier`` or ``object``) that a
-user took off a photo is remembered (a tombstone), and the tags and objects stages never put
-it back.
+"""What tags each user sees on a photo, and a user's hand corrections to them.
 
-A photo's tags are one set shared by every owner of its mount, so taking a classifier tag
-off takes it off for every owner of a shared mount (and keeps it off for all of them); the
-tombstone records who said so. Tagging the photo with it again (API, ``tags/`` in WebDAV,
-Nextcloud system tags) lifts the user's tombstone.
+A stage's tags are on the photo for everyone who sees it (``photo_tags.user_id`` 0). A user
+who takes one off leaves a tombstone (``tag_removals``): the tag is gone for that user only,
+and stays gone when the stage runs again; the other owners of a shared mount keep it. A tag a
+user puts on by hand is that user's alone (``photo_tags.user_id`` = the user), unless everyone
+has it already, in which case the user's tombstone goes. Every read of a photo's tags filters
+by :func:`seen_by`.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, select
 from sqlalchemy.orm import Session
 
 from recognize.store.models import PhotoTag, Tag, TagRemoval
 
-REMEMBERED_KINDS = ("classifier", "object")  # tags a stage would set again
+EVERYONE = 0  # photo_tags.user_id of a tag every viewer of the photo has
+REMEMBERED_KINDS = ("classifier", "object")  # tags a stage sets (a removal is remembered)
+
+
+def seen_by(session: Session, user_id: int) -> ColumnElement[bool]:
+    """The ``photo_tags`` rows the user sees: everyone's and the user's own, less those the
+    user took off (the tombstone test is left out when the user took none off)."""
+    mine = PhotoTag.user_id.in_((EVERYONE, user_id))
+    if not session.scalar(select(exists().where(TagRemoval.user_id == user_id))):
+        return mine
+    off = (select(TagRemoval.photo_id)
+           .where(TagRemoval.photo_id == PhotoTag.photo_id, TagRemoval.tag_id == PhotoTag.tag_id,
+                  TagRemoval.user_id == user_id).exists())
+    return and_(mine, ~off)
+
+
+def has(session: Session, user_id: int, photo_id: int, tag_id: int) -> bool:
+    """Whether the user sees the tag on the photo."""
+    return bool(session.scalar(select(exists().where(
+        PhotoTag.photo_id == photo_id, PhotoTag.tag_id == tag_id, seen_by(session, user_id)))))
+
+
+def tag(session: Session, user_id: int, photo_id: int, tag_id: int, source: str = "user",
+        confidence: float = 1.0) -> None:
+    """The user puts the tag on the photo by hand: the user's tombstone for it goes, and
+    unless everyone has it already, the user gets a tag of their own."""
+    session.execute(delete(TagRemoval).where(TagRemoval.photo_id == photo_id,
+                                             TagRemoval.tag_id == tag_id,
+                                             TagRemoval.user_id == user_id))
+    shared = session.scalar(select(exists().where(
+        PhotoTag.photo_id == photo_id, PhotoTag.tag_id == tag_id, PhotoTag.user_id == EVERYONE)))
+    if not shared:
+        session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, user_id=user_id,
+                               confidence=confidence, source=source))
 
 
 def untag(session: Session, user_id: int, photo_id: int, tag_id: int) -> bool:
-    """Take the tag off the photo; for a stage's tag remember that the user did.
-    False when the photo did not have it (nothing remembered then)."""
-    gone = session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
-                                                  PhotoTag.tag_id == tag_id))
-    if not cast(CursorResult[Any], gone).rowcount:
+    """Take the tag off the photo for this user: the user's own goes; everyone's stays for the
+    others, with a tombstone for this user. False when the user did not see it on the photo."""
+    if not has(session, user_id, photo_id, tag_id):
         return False
+    gone = session.execute(delete(PhotoTag).where(
+        PhotoTag.photo_id == photo_id, PhotoTag.tag_id == tag_id, PhotoTag.user_id == user_id))
     kind = session.scalar(select(Tag.kind).where(Tag.id == tag_id))
-    if kind in REMEMBERED_KINDS:
+    if not cast(CursorResult[Any], gone).rowcount or kind in REMEMBERED_KINDS:
         session.merge(TagRemoval(photo_id=photo_id, tag_id=tag_id, user_id=user_id))
     return True
 
 
-def tagged_again(session: Session, user_id: int, photo_id: int, tag_id: int) -> None:
-    """The user put the tag on the photo by hand: their tombstone for it goes."""
-    session.execute(delete(TagRemoval).where(TagRemoval.photo_id == photo_id,
-                                             TagRemoval.tag_id == tag_id,
-                                             TagRemoval.user_id == user_id))
-
-
-def removed(session: Session, photo_id: int) -> set[int]:
-    """Tags someone took off this photo: a stage must not set them again."""
-    return set(session.scalars(select(TagRemoval.tag_id).where(TagRemoval.photo_id == photo_id)))
+def set_for_everyone(session: Session, photo_id: int, tag_id: int, confidence: float,
+                     source: str) -> None:
+    """A stage's tag: on the photo for everyone (users' own copies of it are folded in; the
+    users' tombstones still hide it from them)."""
+    session.execute(delete(PhotoTag).where(PhotoTag.photo_id == photo_id,
+                                           PhotoTag.tag_id == tag_id,
+                                           PhotoTag.user_id != EVERYONE))
+    session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, user_id=EVERYONE,
+                           confidence=confidence, source=source))

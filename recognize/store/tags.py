@@ -1,5 +1,6 @@
 """Tags: what a user sees (the API's list with counts and parents, the ``tags/`` folders),
-the user's own tags, and putting tags on photos (``tag_removals`` takes them off)."""
+the user's own tags. Which tags a user sees on a photo, and putting them on and taking them
+off by hand, is ``tag_removals``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from recognize.store import naming
 from recognize.store.accounts import Viewer
 from recognize.store.models import Mount, Photo, PhotoTag, Tag
 from recognize.store.rows import PHOTO_COLS, Group, PhotoRow, named, own, photo_rows, stat_cols, stat_of
+from recognize.store.tag_removals import seen_by
 
 USER_KINDS = ("user",)  # kinds a user may create, rename and delete
 ASSIGNABLE_KINDS = ("user", "classifier", "object")  # kinds a user may put on or take off a photo
@@ -44,8 +46,9 @@ def _in_folders(user_id: int) -> ColumnElement[bool]:
     return and_(visible([user_id]), Tag.kind.not_in(HIDDEN_TAG_KINDS))
 
 
-def _counts(session: Session, mount_ids: Sequence[int]) -> Subquery:
-    query = select(PhotoTag.tag_id.label("tid"), func.count().label("n"))
+def _counts(session: Session, user_id: int, mount_ids: Sequence[int]) -> Subquery:
+    query = select(PhotoTag.tag_id.label("tid"), func.count().label("n")).where(
+        seen_by(session, user_id))
     every = set(session.scalars(select(Mount.id)))
     if not every <= set(mount_ids):  # some photos are not the user's: count through photos
         query = query.join(Photo, Photo.id == PhotoTag.photo_id).where(
@@ -59,7 +62,7 @@ def list_tags(
 ) -> tuple[int, list[TagInfo]]:
     """Tags with photos in the user's mounts (and the user's own tags, even empty), most
     used first: ``(total, page)``."""
-    counts = _counts(session, mount_ids)
+    counts = _counts(session, viewer.user_id, mount_ids)
     parent = aliased(Tag)
     n = func.coalesce(counts.c.n, 0)
     query = (
@@ -87,13 +90,7 @@ def get_tag(session: Session, owner_ids: Sequence[int], tag_id: int) -> Tag:
     return tag
 
 
-def put_tag(session: Session, photo_id: int, tag_id: int, source: str = "user",
-            confidence: float = 1.0) -> None:
-    session.merge(PhotoTag(photo_id=photo_id, tag_id=tag_id, confidence=confidence,
-                           source=source))
-
-
-def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
+def tags_of(session: Session, photo_ids: Sequence[int], viewer: Viewer
             ) -> dict[int, list[dict[str, Any]]]:
     """The tags on these photos that the viewer sees (see :func:`visible`), most confident
     first: ``{photo: [{name, kind, confidence}]}``."""
@@ -101,7 +98,8 @@ def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
     rows = session.execute(
         select(PhotoTag.photo_id, Tag.name, Tag.kind, PhotoTag.confidence)
         .join(Tag, Tag.id == PhotoTag.tag_id)
-        .where(PhotoTag.photo_id.in_(list(photo_ids)), visible(owner_ids))
+        .where(PhotoTag.photo_id.in_(list(photo_ids)), visible(viewer.owner_ids),
+               seen_by(session, viewer.user_id))
         .order_by(PhotoTag.photo_id, PhotoTag.confidence.desc())
     )
     for r in rows:
@@ -109,12 +107,12 @@ def tags_of(session: Session, photo_ids: Sequence[int], owner_ids: Sequence[int]
     return out
 
 
-def photo_tags(session: Session, photo_id: int, owner_ids: Sequence[int]
-               ) -> list[dict[str, object]]:
+def photo_tags(session: Session, photo_id: int, viewer: Viewer) -> list[dict[str, object]]:
     rows = session.execute(
         select(Tag.id, Tag.name, Tag.kind, PhotoTag.confidence, PhotoTag.source)
         .join(PhotoTag, PhotoTag.tag_id == Tag.id)
-        .where(PhotoTag.photo_id == photo_id, visible(owner_ids))
+        .where(PhotoTag.photo_id == photo_id, visible(viewer.owner_ids),
+               seen_by(session, viewer.user_id))
         .order_by(PhotoTag.confidence.desc(), Tag.name))
     return [{"id": r[0], "name": r[1], "kind": r[2], "confidence": round(r[3], 4),
              "source": r[4]} for r in rows]
@@ -127,7 +125,8 @@ def tags(
     """Tags with photos of the user, plus the user's own (possibly empty) tags."""
     counts = (
         select(PhotoTag.tag_id.label("tid"), *stat_cols())
-        .join(Photo, Photo.id == PhotoTag.photo_id).where(own(mount_ids))
+        .join(Photo, Photo.id == PhotoTag.photo_id)
+        .where(own(mount_ids), seen_by(session, user_id))
         .group_by(PhotoTag.tag_id).subquery()
     )
     query = (
@@ -144,17 +143,18 @@ def tags(
 def tag_list(session: Session, user_id: int, mount_ids: Sequence[int]) -> list[Group]:
     """Like :func:`tags` without statistics (a cheap lookup by name)."""
     used = select(PhotoTag.tag_id).join(Photo, Photo.id == PhotoTag.photo_id).where(
-        own(mount_ids), PhotoTag.tag_id == Tag.id).exists()
+        own(mount_ids), PhotoTag.tag_id == Tag.id, seen_by(session, user_id)).exists()
     rows = session.execute(select(Tag.id, Tag.name, Tag.kind).where(
         _in_folders(user_id), or_(used, Tag.user_id == user_id)).order_by(Tag.id))
     return [Group(r[0], r[1], None, kind=r[2]) for r in rows]
 
 
 def tag_photos(
-    session: Session, tag_id: int, mount_ids: Sequence[int], names: Sequence[str] | None = None
+    session: Session, user_id: int, tag_id: int, mount_ids: Sequence[int],
+    names: Sequence[str] | None = None,
 ) -> list[PhotoRow]:
     query = (select(*PHOTO_COLS).join(PhotoTag, PhotoTag.photo_id == Photo.id)
-             .where(own(mount_ids), PhotoTag.tag_id == tag_id))
+             .where(own(mount_ids), PhotoTag.tag_id == tag_id, seen_by(session, user_id)))
     return photo_rows(session, named(query, names))
 
 

@@ -15,6 +15,7 @@ from recognize.store.accounts import Viewer
 from recognize.store.models import Photo, PhotoTag, Tag
 from recognize.store.rows import PhotoRow
 from recognize.store.system_tags import SystemTag
+from recognize.store.tag_removals import seen_by
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,16 @@ def timeline(session: Session, scopes: Sequence[Scope], where: Condition, offset
     return [PhotoRow(*r) for r in rows]
 
 
-def tagged(session: Session, scopes: Sequence[Scope], tag_ids: Sequence[int]) -> list[PhotoRow]:
-    """Photos under ``scopes`` carrying every tag of ``tag_ids``."""
+def tagged(session: Session, user_id: int, scopes: Sequence[Scope],
+           tag_ids: Sequence[int]) -> list[PhotoRow]:
+    """Photos under ``scopes`` carrying every tag of ``tag_ids``, as the user sees them."""
     if not scopes or not tag_ids:
         return []
     query = select(*_COLS).where(_in(scopes))
+    seen = seen_by(session, user_id)
     for tag_id in set(tag_ids):
         query = query.where(select(PhotoTag.photo_id).where(
-            PhotoTag.photo_id == Photo.id, PhotoTag.tag_id == tag_id).exists())
+            PhotoTag.photo_id == Photo.id, PhotoTag.tag_id == tag_id, seen).exists())
     return [PhotoRow(*r) for r in session.execute(query.order_by(Photo.path, Photo.id))]
 
 
@@ -134,7 +137,8 @@ def tags_in_use(session: Session, viewer: Viewer, mime: str) -> list[TagInUse]:
                     func.min(Photo.id))
              .join(PhotoTag, PhotoTag.tag_id == Tag.id).join(Photo, Photo.id == PhotoTag.photo_id)
              .where(Photo.mount_id.in_(viewer.mount_ids),
-                    or_(Tag.user_id.is_(None), Tag.user_id.in_(viewer.owner_ids))))
+                    or_(Tag.user_id.is_(None), Tag.user_id.in_(viewer.owner_ids)),
+                    seen_by(session, viewer.user_id)))
     if mime:
         query = query.where(Photo.mime == mime if "/" in mime
                             else Photo.mime.startswith(mime + "/", autoescape=True))

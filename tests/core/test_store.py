@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from recognize.store import Store, accounts, photos, queue, tags
+from recognize.store.accounts import Viewer
 from recognize.store.db import current_tables
 from recognize.store.models import Photo, QueueItem
 from recognize.store.photos import FoundFile
@@ -101,5 +102,5 @@ def test_tags_replace_per_source(store_url: str) -> None:
         photos.set_tags(session, pid, [("dog", "classifier", 0.9)], "classifier")
         photos.set_tags(session, pid, [("France", "place", 1.0)], "media")
     with store.session() as session:
-        names = {t["name"] for t in tags.tags_of(session, [pid], [])[pid]}
+        names = {t["name"] for t in tags.tags_of(session, [pid], Viewer(0, {}))[pid]}
     assert names == {"France", "dog"}

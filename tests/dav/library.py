@@ -25,7 +25,7 @@ from recognize.jobs.duplicates import find_duplicates
 from recognize.jobs.sources import LocalSource
 from recognize.media.hashing import all_hashes
 from recognize.media.sniff import SUPPORTED_EXTENSIONS
-from recognize.store import Store, accounts, people
+from recognize.store import Store, accounts, people, tag_removals
 from recognize.store import persons as person_store
 from recognize.store import photos as photo_store
 from recognize.store import tags as tag_store
@@ -156,7 +156,7 @@ def build(folder: Path, password_hash: str) -> Library:
         lib.tags["lake"] = photo_store.tag_id_for(session, "lake", "classifier")
         lib.tags["holiday"] = tag_store.create_user_tag(session, alice, "holiday")
         lib.tags["bob:secret"] = tag_store.create_user_tag(session, bob, "secret")
-        tag_store.put_tag(session, p["bobs/night.jpg"], lib.tags["bob:secret"])
+        tag_removals.tag(session, bob, p["bobs/night.jpg"], lib.tags["bob:secret"])
     find_duplicates(settings, store)  # as the cascade does after the media stage
     return lib
 

@@ -110,15 +110,16 @@ def build(folder: Path, password_hash: str) -> Real:
 def _user_tags(real: Real) -> None:
     """The users' own tags, written as the API writes them."""
     from recognize import config as config_mod
-    from recognize.store import Store, accounts
+    from recognize.store import Store, accounts, tag_removals
     from recognize.store import tags as tag_store
 
     store = Store(config_mod.load(real.config).database_url())
     with store.session() as session:
         for (user, name), photos in USER_TAGS.items():
-            tag = tag_store.create_user_tag(session, accounts.user_id(session, user) or 0, name)
+            uid = accounts.user_id(session, user) or 0
+            tag = tag_store.create_user_tag(session, uid, name)
             real.tags[f"{user}:{name}"] = tag
             for photo in photos:
-                tag_store.put_tag(session, real.photos[photo], tag)
+                tag_removals.tag(session, uid, real.photos[photo], tag)
     store.engine.dispose()
 

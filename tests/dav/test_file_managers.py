@@ -32,7 +32,7 @@ def _person_names(store: Store) -> dict[int, str | None]:
 
 def _tags_of(store: Store, photo_id: int) -> set[str]:
     with store.session() as s:
-        return {t["name"] for t in tag_store.tags_of(s, [photo_id], [1])[photo_id]}
+        return {t["name"] for t in tag_store.tags_of(s, [photo_id], accounts.viewer(s, 1))[photo_id]}
 
 
 def _tag_names(store: Store) -> set[str]:

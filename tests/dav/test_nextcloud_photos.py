@@ -236,9 +236,8 @@ def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path
     from recognize.jobs.crawl import crawl
     from recognize.jobs.sources import LocalSource
     from recognize.media.sniff import SUPPORTED_EXTENSIONS
-    from recognize.store import accounts
+    from recognize.store import accounts, tag_removals
     from recognize.store import photos as photo_store
-    from recognize.store import tags as tag_store
     from tests.dav.library import _media, build, counting_dav, write_demo_photos
 
     lib = build(tmp_path, password_hash)
@@ -253,7 +252,7 @@ def test_timeline_and_tag_view_cost_the_same_queries_for_any_size(tmp_path: Path
             for path, known in photo_store.known_files(session, refs["photos"].id).items():
                 if path.startswith("more/"):
                     _media(session, known.id, tmp_path / "photos" / path)
-                tag_store.put_tag(session, known.id, lib.tags["holiday"])
+                tag_removals.tag(session, 1, known.id, lib.tags["holiday"])
 
     settings = config_mod.load(lib.config)
     with lib.store.session() as session:

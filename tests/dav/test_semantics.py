@@ -57,10 +57,14 @@ def _person_names(lib: Real) -> dict[int, str | None]:
 
 
 def _tags_of(lib: Real, photo: str) -> set[str]:
+    """The tags alice sees on the photo: everyone's (user_id 0) and her own, less those she
+    took off (store/tag_removals.seen_by)."""
     with lib.db() as db:
         return {n for (n,) in db.execute(
             "SELECT t.name FROM photo_tags pt JOIN tags t ON t.id = pt.tag_id "
-            "WHERE pt.photo_id = ?", (lib.photos[f"photos/{photo}"],))}
+            "JOIN users u ON u.name = 'alice' WHERE pt.photo_id = ? AND pt.user_id IN (0, u.id) "
+            "AND NOT EXISTS (SELECT 1 FROM tag_removals r WHERE r.photo_id = pt.photo_id "
+            "AND r.tag_id = pt.tag_id AND r.user_id = u.id)", (lib.photos[f"photos/{photo}"],))}
 
 
 def test_the_cascade_made_the_persons_each_user_sees(own: tuple[Real, Client]) -> None:

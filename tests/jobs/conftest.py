@@ -23,5 +23,5 @@ def demo_store(tmp_path, password_hash: str):
     scan(settings, store)
     with store.reading() as session:
         photo = photo_store.list_photos(session, photo_store.PhotoFilter(
-            mount_ids=[1]), offset=0, limit=1)[1][0].id
+            user_id=1, mount_ids=[1]), offset=0, limit=1)[1][0].id
     return settings, store, photo
