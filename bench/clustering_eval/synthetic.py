@@ -12,32 +12,20 @@ many persons with one to three.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 DIM = 128
 
 
-@dataclass(frozen=True)
-class Shape:
-    """The generator's knobs (defaults: calibrated on dlib descriptors of real photos)."""
-
-    within_median: float = 0.385
-    """Median L2 distance between two good faces of one identity."""
-    between_median: float = 0.886
-    """Median L2 distance between faces of two different identities."""
-    spectrum_power: float = 0.85
-    """Identity centres' variance along the k-th axis falls as k**-power (0 = isotropic)."""
-    identity_sigma: float = 0.12
-    """Log-normal spread of each identity's own scatter scale."""
-    face_sigma: float = 0.10
-    """Log-normal spread of each face's scatter scale."""
-    poor_fraction: float = 0.05
-    """Share of poor faces, whose scatter is ``poor_scale`` times larger."""
-    poor_scale: float = 1.6
-    size_power: float = 2.0
-    """Identity sizes follow a Zipf law with this exponent (larger: more singletons)."""
+# The generator's knobs, calibrated on dlib descriptors of real photos (bench/cluster.py
+# --calibrate): the median L2 distance between two good faces of one identity, and between
+# faces of two identities; the power with which identity centres' variance falls along the
+# k-th axis (0: isotropic); the log-normal spreads of each identity's and each face's scatter
+# scale; the share of poor faces and how much farther they scatter; the Zipf exponent of
+# identity sizes (larger: more singletons).
+WITHIN_MEDIAN, BETWEEN_MEDIAN, SPECTRUM_POWER = 0.385, 0.886, 0.85
+IDENTITY_SIGMA, FACE_SIGMA = 0.12, 0.10
+POOR_FRACTION, POOR_SCALE, SIZE_POWER = 0.05, 1.6, 2.0
 
 
 def identity_sizes(n_faces: int, rng: np.random.Generator, power: float) -> np.ndarray:
@@ -56,24 +44,22 @@ def identity_sizes(n_faces: int, rng: np.random.Generator, power: float) -> np.n
     return np.array(sizes, dtype=np.int64)
 
 
-def generate(n_faces: int, seed: int = 0, shape: Shape | None = None,
-             ) -> tuple[np.ndarray, np.ndarray]:
+def generate(n_faces: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n_faces`` float32 (N, 128) embeddings and their identity labels (int64)."""
-    shape = shape or Shape()
     rng = np.random.default_rng(seed)
-    sizes = identity_sizes(n_faces, rng, shape.size_power)
+    sizes = identity_sizes(n_faces, rng, SIZE_POWER)
     labels = np.repeat(np.arange(len(sizes)), sizes)
-    axis_scale = np.arange(1, DIM + 1, dtype=np.float64) ** (-shape.spectrum_power / 2)
+    axis_scale = np.arange(1, DIM + 1, dtype=np.float64) ** (-SPECTRUM_POWER / 2)
     basis = np.linalg.qr(rng.standard_normal((DIM, DIM)))[0]
     centres = (rng.standard_normal((len(sizes), DIM)) * axis_scale) @ basis.T
     # Scale so that centre-to-centre distances give the wanted between-identity median.
-    noise_sq = shape.within_median**2  # two faces' scatter adds this much squared distance
-    centre_median = np.sqrt(max(shape.between_median**2 - noise_sq, 1e-6))
+    noise_sq = WITHIN_MEDIAN**2  # two faces' scatter adds this much squared distance
+    centre_median = np.sqrt(max(BETWEEN_MEDIAN**2 - noise_sq, 1e-6))
     centres *= centre_median / np.sqrt(2 * (axis_scale**2).sum())
-    scale = np.exp(rng.normal(0, shape.identity_sigma, len(sizes)))[labels]
-    scale *= np.exp(rng.normal(0, shape.face_sigma, n_faces))
-    scale[rng.random(n_faces) < shape.poor_fraction] *= shape.poor_scale
-    sigma = shape.within_median / np.sqrt(2 * DIM)
+    scale = np.exp(rng.normal(0, IDENTITY_SIGMA, len(sizes)))[labels]
+    scale *= np.exp(rng.normal(0, FACE_SIGMA, n_faces))
+    scale[rng.random(n_faces) < POOR_FRACTION] *= POOR_SCALE
+    sigma = WITHIN_MEDIAN / np.sqrt(2 * DIM)
     faces = centres[labels] + rng.standard_normal((n_faces, DIM)) * (sigma * scale)[:, None]
     order = rng.permutation(n_faces)
     return faces[order].astype(np.float32), labels[order]

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from recognize import config as config_mod
+from recognize.config import Settings
 from recognize.demo import write_demo_photos
 from recognize.jobs.cascade import Cascade, in_window, trigger_for
 from recognize.jobs.crawl import walk
 from recognize.media import SUPPORTED_EXTENSIONS
+from recognize.store import Store
 from recognize.store.opening import open_store
 from tests.conftest import shared, wait_for, write_config
 
@@ -44,12 +46,17 @@ def _closed_window() -> str:
     return f"{start:02d}:00-{(start + 1) % 24:02d}:00"
 
 
-def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) -> None:
+def demo(tmp_path: Path, password_hash: str, **sections: dict) -> tuple[Settings, Store]:
+    """The demo photos in ``tmp_path/photos``, a config with ``sections``, and its store."""
     write_demo_photos(tmp_path / "photos")
-    path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash,
-                        jobs={"window": _closed_window()}, tags={"enabled": False})
+    path = write_config(tmp_path, {"demo": tmp_path / "photos"}, password_hash, **sections)
     settings = config_mod.load(path)
-    store = open_store(settings)
+    return settings, open_store(settings)
+
+
+def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) -> None:
+    settings, store = demo(tmp_path, password_hash, jobs={"window": _closed_window()},
+                           tags={"enabled": False})
     cascade = Cascade(settings, store)
     cascade.start()
     try:
@@ -76,11 +83,7 @@ def test_no_batch_starts_outside_the_window(tmp_path: Path, password_hash: str) 
 
 def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(tmp_path: Path,
                                                              password_hash: str) -> None:
-    photos = tmp_path / "photos"
-    write_demo_photos(photos)
-    path = write_config(tmp_path, {"demo": photos}, password_hash, tags={"enabled": False})
-    settings = config_mod.load(path)
-    store = open_store(settings)
+    settings, store = demo(tmp_path, password_hash, tags={"enabled": False})
     cascade = Cascade(settings, store)
     original = cascade._crawl
     calls = {"n": 0}
@@ -349,13 +352,9 @@ def test_a_photo_that_takes_too_long_is_recorded_as_failed(tmp_path: Path,
     from recognize.jobs.stages import Stage, Work, build_stages
     from recognize.jobs.worker import Worker
 
-    photos = tmp_path / "photos"
-    write_demo_photos(photos)
-    path = write_config(tmp_path, {"demo": photos}, password_hash,
-                        jobs={"photo_timeout": 1, "max_attempts": 2, "retry_backoff": 0},
-                        faces={"enabled": False}, tags={"enabled": False})
-    settings = config_mod.load(path)
-    store = open_store(settings)
+    settings, store = demo(tmp_path, password_hash,
+                           jobs={"photo_timeout": 1, "max_attempts": 2, "retry_backoff": 0},
+                           faces={"enabled": False}, tags={"enabled": False})
 
     class Stuck(Stage):
         name, version = "stuck", "stuck@1"
