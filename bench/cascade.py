@@ -25,13 +25,15 @@ sys.path.insert(0, str(ROOT))
 from bench.report import emit  # noqa: E402
 
 
-def _config(folder: Path, data: Path, cache: Path) -> Path:
+def _config(folder: Path, data: Path, cache: Path,
+            sections: dict[str, dict[str, Any]] | None = None) -> Path:
+    """``sections``: more config sections (e.g. ``{"text": {"enabled": True}}``)."""
     import tomli_w
 
     from recognize.passwords import hash_password
 
     path = folder / "recognize.toml"
-    path.write_text(tomli_w.dumps({
+    path.write_text(tomli_w.dumps({**(sections or {}),
         "store": {"data_dir": str(folder / "var")},
         "users": [{"name": "bench", "password_hash": hash_password("benchmark")}],
         "mounts": [{"name": "data", "path": str(data.resolve()), "owners": ["bench"]}],
@@ -48,7 +50,7 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def warm(cache: Path) -> None:
+def warm(cache: Path, sections: dict[str, dict[str, Any]] | None = None) -> None:
     """Build the once-per-installation caches (WordNet tables, converted models) beforehand:
     the benchmark measures photos/s, not the first start of a new installation."""
     import numpy as np
@@ -58,7 +60,7 @@ def warm(cache: Path) -> None:
     from recognize.media import MediaResult, Metadata
     from recognize.store.queue import Claimed
 
-    settings = Settings()
+    settings = Settings(**(sections or {}))
     settings.inference.cache_dir = str(cache)
     work = Work(Claimed(0, 0, "", "", 0))
     work.outputs["media"] = MediaResult(Metadata(), pixels=np.zeros((256, 256, 3), np.uint8))
@@ -68,13 +70,13 @@ def warm(cache: Path) -> None:
         stage.close()
 
 
-def run(data: Path, workers: int, cache: Path, keep: bool = False
-        ) -> dict[str, Any]:
+def run(data: Path, workers: int, cache: Path, keep: bool = False,
+        sections: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """``keep``: leave the store in place and return its path as "db" (the caller removes
-    the folder two levels above it)."""
+    the folder two levels above it); ``sections``: more config, as for :func:`_config`."""
     with tempfile.TemporaryDirectory() as scratch:
         tmp = tempfile.mkdtemp(prefix="recognize-bench-") if keep else scratch
-        config = _config(Path(tmp), data, cache)
+        config = _config(Path(tmp), data, cache, sections)
         db_path = Path(tmp) / "var" / "recognize.db"
         started = time.perf_counter()
         procs = [

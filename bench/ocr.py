@@ -9,7 +9,8 @@ outline, at a position fixed by the photo's sha256); the other photos are kept w
 text. Reported per detector side length: recall of the drawn words (case-insensitive),
 the share of read words that were not drawn, the share of untouched photos where no text
 region was found (recognition skipped), ms per photo with and without text, and the ratio
-to EfficientNet-Lite0's time per photo in the same run. With --json the last line is one
+to EfficientNet-Lite0's time per photo in the same run; the process's peak RSS, and its RSS
+before any model was read (the photos held in memory). With --json the last line is one
 JSON object.
 """
 
@@ -61,6 +62,14 @@ def draw(path: Path, index: int) -> tuple[np.ndarray, list[str]]:
     return out.cast("uchar").numpy(), chosen
 
 
+def _rss_mb() -> float:
+    """This process's resident set now (the photos in memory, before any model is read)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def main(argv: list[str] | None = None) -> int:
     import pyvips
 
@@ -74,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     files = files[:: max(1, len(files) // (2 * args.photos))][: 2 * args.photos]
     with_text = [draw(p, i) for i, p in enumerate(files[0::2])]
     plain = [pyvips.Image.thumbnail(str(p), 1024, size="down").numpy() for p in files[1::2]]
+    rss_before = _rss_mb()
     reader = ocr.load_text_reader(Runtime())
     from recognize.inference.classify import load_classifier
 
@@ -110,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print("\t".join(str(r[c]) for c in cols))
     return emit({"classifier_ms_per_photo": round(base_ms, 1), "results": rows,
+                 "rss_before_models_mb": rss_before,
                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
                 args.json)
 

@@ -2,7 +2,7 @@
 """Throughput on real-sized photos: every stage end to end against the decode-only limit.
 
     python bench/throughput.py [--data ../shared/data] [--count-12mp 200] [--count-48mp 20]
-                               [--workers 2] [--json]
+                               [--workers 2] [--stages default|all] [--stage-photos 8] [--json]
 
 Builds once, cached in ~/.cache/recognize-bench/throughput (outside the repo), a library of
 real-sized JPEGs made from the shared photos of ``faces/`` and ``imagenet/``: upscaled with
@@ -18,6 +18,12 @@ EXIF orientation, GPS and dates copied by exiftool. Then, in one run, per size:
   rate including start-up is reported too): end to end with 1 worker / decode-only (aim
   >= 0.7), N workers / 1 worker (aim >= 1.8 for 2). The machine's load average is printed:
   with other work on the cores the worker ratio says little.
+* per-stage cost: each enabled stage's ``compute`` in this process, one inference thread,
+  on ``--stage-photos`` photos of the size at even steps (models loaded beforehand): ms per
+  photo. The media stage's figure is the decode of the file (plus EXIF and thumbnails);
+  the others run on its decode, as in a worker.
+``--stages all`` also enables the stages that are off by default (objects, text) in the
+workers, the per-stage cost and the worker start; the default runs the default config.
 Worker start is measured apart: seconds from spawning ``recognize worker`` on an empty mount
 until the store records its crawl of that mount (aim <= 1 s). That covers imports, opening
 the store and the first crawl; models that a worker loads lazily on its first photo are not
@@ -46,6 +52,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 CACHE = Path.home() / ".cache" / "recognize-bench" / "throughput"
 SIZES = {"12mp": 12_000_000, "48mp": 48_000_000}
 SOURCES = ("faces", "imagenet")
+OPTIONAL_STAGES: dict[str, dict[str, Any]] = {"objects": {"enabled": True},
+                                             "text": {"enabled": True}}  # off by default
 EXIF_TAGS = ("-Orientation", "-GPS:all", "-DateTimeOriginal", "-CreateDate", "-ModifyDate",
              "-Make", "-Model")
 
@@ -112,6 +120,37 @@ def decode_limit(paths: list[Path], analysis_size: int) -> dict[str, float]:
             "cpu_s_per_photo": round((time.process_time() - cpu) / len(paths), 4)}
 
 
+def stage_costs(paths: list[Path], cache: Path, sections: dict[str, dict[str, Any]],
+                photos: int) -> dict[str, float]:
+    """ms per photo of each enabled stage's ``compute``, one inference thread, in this
+    process (stages built as a worker builds them, from the same config)."""
+    import cascade
+
+    from recognize.config.settings import load
+    from recognize.jobs.stages import Work, build_stages
+    from recognize.store.queue import Claimed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load(cascade._config(Path(tmp), paths[0].parent, cache, sections))
+        stages = build_stages(settings)
+        location = settings.mounts[0].path
+        spent = dict.fromkeys((s.name for s in stages), 0.0)
+        try:
+            sample = paths[:: max(1, len(paths) // photos)][:photos]  # both sources
+            for i, path in enumerate([sample[0], *sample]):  # the first: loads models
+                work = Work(Claimed(i + 1, 1, location, path.name, 0))
+                for stage in stages:
+                    started = time.perf_counter()
+                    work.outputs[stage.name] = stage.compute(work)
+                    if i:
+                        spent[stage.name] += time.perf_counter() - started
+        finally:
+            for stage in stages:
+                stage.close()
+    return {name: round(1000 * t / max(1, len(sample)), 1)
+            for name, t in spent.items()}
+
+
 def completions(db_path: Path, spawned_utc: float) -> dict[str, float | None]:
     """From the store: seconds from spawning the workers until the first photo had its last
     stage done, and the steady rate between the first and the last photo done (start-up
@@ -133,25 +172,26 @@ def completions(db_path: Path, spawned_utc: float) -> dict[str, float | None]:
     }
 
 
-def end_to_end(folder: Path, workers: int, cache: Path) -> dict[str, Any]:
+def end_to_end(folder: Path, workers: int, cache: Path,
+               sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     import cascade
 
     spawned = time.time()
-    result = dict(cascade.run(folder, workers, cache, keep=True))
+    result = dict(cascade.run(folder, workers, cache, keep=True, sections=sections))
     db_path = Path(str(result.pop("db")))
     result |= completions(db_path, spawned)
     shutil.rmtree(db_path.parents[1], ignore_errors=True)
     return result
 
 
-def worker_start(cache: Path) -> float:
+def worker_start(cache: Path, sections: dict[str, dict[str, Any]]) -> float:
     """Seconds until a ``recognize worker`` on an empty mount has done its first poll."""
     import cascade
 
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
         empty.mkdir()
-        config = cascade._config(Path(tmp), empty, cache)
+        config = cascade._config(Path(tmp), empty, cache, sections)
         db_path = Path(tmp) / "var" / "recognize.db"
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "recognize.cli", "--config", str(config),
@@ -180,19 +220,25 @@ def main() -> int:
     parser.add_argument("--count-12mp", type=int, default=200)
     parser.add_argument("--count-48mp", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--stages", choices=("default", "all"), default="default",
+                        help="all: also the stages that are off by default (objects, text)")
+    parser.add_argument("--stage-photos", type=int, default=8,
+                        help="photos per size for the per-stage cost (0: not measured)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    sections = OPTIONAL_STAGES if args.stages == "all" else {}
     import cascade
 
     from recognize.config import MediaSettings
 
     analysis = MediaSettings().analysis_size
     counts = {"12mp": args.count_12mp, "48mp": args.count_48mp}
-    report: dict[str, Any] = {"load_average_start": os.getloadavg()[0], "sizes": {}}
+    report: dict[str, Any] = {"load_average_start": os.getloadavg()[0], "stages": args.stages,
+                              "sizes": {}}
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = Path(cache_dir)
-        cascade.warm(cache)
-        report["worker_start_s"] = worker_start(cache)
+        cascade.warm(cache, sections)
+        report["worker_start_s"] = worker_start(cache, sections)
         for size, count in counts.items():
             if count <= 0:
                 continue
@@ -203,8 +249,10 @@ def main() -> int:
                 for p in paths:
                     os.link(p, library / p.name)
                 limit = decode_limit(paths, analysis)
-                one = end_to_end(library, 1, cache)
-                many = end_to_end(library, args.workers, cache)
+                costs = (stage_costs(sorted(library.iterdir()), cache, sections,
+                                     args.stage_photos) if args.stage_photos > 0 else {})
+                one = end_to_end(library, 1, cache, sections)
+                many = end_to_end(library, args.workers, cache, sections)
             steady_one = one["steady_photos_per_s"] or one["photos_per_s"]
             steady_many = many["steady_photos_per_s"] or many["photos_per_s"]
             report["sizes"][size] = {
@@ -212,6 +260,7 @@ def main() -> int:
                 "e2e_vs_decode": round(steady_one / limit["photos_per_s"], 3),
                 "workers_ratio": round(steady_many / steady_one, 3),
                 "max_peak_rss_mb": max(one["peak_rss_mb"] + many["peak_rss_mb"]),
+                "stage_ms_per_photo": costs,
             }
     report["load_average_end"] = os.getloadavg()[0]
     report["targets"] = {
@@ -236,6 +285,16 @@ def print_table(report: dict[str, Any], workers: int) -> None:
               f"{_rate(r['one']):>16} {r['e2e_vs_decode']:>10} "
               f"{_rate(r['many']):>16} {r['workers_ratio']:>6} "
               f"{r['one']['first_photo_done_s']!s:>12} {r['max_peak_rss_mb']:>11}")
+    costs = {s: r["stage_ms_per_photo"] for s, r in report["sizes"].items()
+             if r["stage_ms_per_photo"]}
+    if costs:
+        names = list(next(iter(costs.values())))
+        print("ms per photo per stage (one inference thread, in the benchmark process; "
+              f"stages: {report['stages']})")
+        print(f"{'size':>5} " + " ".join(f"{n:>8}" for n in names) + f" {'sum':>8}")
+        for size, row in costs.items():
+            print(f"{size:>5} " + " ".join(f"{row[n]:>8}" for n in names)
+                  + f" {round(sum(row.values()), 1):>8}")
     print(f"worker start: {report['worker_start_s']} s; load average {report['load_average_start']:.1f}"
           f" -> {report['load_average_end']:.1f} (2 cores: a worker ratio under load says little)")
     print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}"

@@ -7,13 +7,19 @@ Python code needs OpenCV); pre- and post-processing are written here with numpy/
 following RapidOCR's ``config.yaml``:
 
 * detection (DB): the photo scaled down so that its longer side is at most ``DET_SIDE``
-  (640) px — never up —, rounded to multiples of 32, BGR, ``(px/255 - 0.5) / 0.5``; the probability map is
-  thresholded at 0.3 and dilated (2x2); each connected region whose mean probability
-  reaches 0.5 becomes an axis-aligned box grown by ``area * 1.6 / perimeter`` (DB's unclip);
+  (640) px — never up —, rounded to multiples of 32, BGR, ``(px/255 - 0.5) / 0.5``, padded
+  (edge pixels repeated) to the next multiple of ``DET_STEP`` (160) on each side; the
+  probability map, cropped back, is thresholded at 0.3 and dilated (2x2); each connected
+  region whose mean probability reaches 0.5 becomes an axis-aligned box grown by
+  ``area * 1.6 / perimeter`` (DB's unclip);
 * recognition (CTC): each box is cut from the photo, scaled to 48 px high (width by its
-  aspect ratio, at most 48 * 25), normalised the same way, padded to the widest of the
-  batch; greedy CTC decoding over the 6623 characters of ``ppocr_keys_v1.txt`` (+ blank,
-  + space); a line is kept when its mean character probability reaches 0.5.
+  aspect ratio, at most 48 * 25), normalised the same way, padded with 0 to the next
+  multiple of ``REC_STEP`` (64) px, one line per call; greedy CTC decoding over the 6623
+  characters of ``ppocr_keys_v1.txt`` (+ blank, + space); a line is kept when its mean
+  character probability reaches 0.5.
+
+Input shapes are bucketed because OpenVINO keeps memory per input shape it has run
+(about 10 MB per recogniser shape): free shapes made a worker grow with every photo read.
 
 A photo without text regions costs the detector only: recognition never runs on it.
 Rotated text (beyond a few degrees) is not handled — boxes are axis-aligned.
@@ -38,8 +44,16 @@ UNCLIP_RATIO = 1.6
 MIN_BOX_PX = 3
 REC_HEIGHT = 48
 REC_MAX_RATIO = 25
+# Input shapes are padded up to a few buckets (docs/ocr.md "Memory"): OpenVINO keeps memory
+# per input shape it has seen, so free shapes made the RSS grow with every photo read.
+DET_STEP = 160  # detector height and width: multiples of this (<= DET_SIDE: 16 shapes)
+REC_STEP = 64  # recogniser width: multiples of this, up to 48 * REC_MAX_RATIO (19 shapes)
+REC_WIDTHS = (*range(REC_STEP, REC_HEIGHT * REC_MAX_RATIO, REC_STEP), REC_HEIGHT * REC_MAX_RATIO)
 TEXT_SCORE = 0.5
 MAX_LINES = 50
+# Part of the reader's version: bump it when pre- or post-processing changes what is read
+# (2: bucketed input shapes, one line per recogniser call).
+PROCESSING = 2
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -95,6 +109,18 @@ def text_boxes(prob: np.ndarray) -> list[tuple[int, int, int, int, float]]:
     return out
 
 
+def bucket(value: int, sizes: tuple[int, ...]) -> int:
+    """The smallest of ``sizes`` (ascending) holding ``value``; the largest when none does."""
+    return next((s for s in sizes if s >= value), sizes[-1])
+
+
+def det_buckets(side: int) -> tuple[int, ...]:
+    """Detector input sides for photos scaled to at most ``side``: multiples of DET_STEP,
+    and ``side`` rounded up to 32 (the detector's stride) as the largest."""
+    top = -(-side // 32) * 32
+    return (*range(DET_STEP, top, DET_STEP), top)
+
+
 class _OnnxModel(Model):
     def build(self, source: Path) -> Any:
         return self.runtime.core().read_model(str(source))
@@ -123,7 +149,7 @@ class TextReader:
 
     @property
     def version(self) -> str:
-        return f"{self.det.version}+{self.rec.version}"
+        return f"{self.det.version}+{self.rec.version}+p{PROCESSING}"
 
     def chars(self) -> list[str]:
         with self._lock:
@@ -139,7 +165,11 @@ class TextReader:
         h, w = rgb.shape[:2]
         scale = min(1.0, DET_SIDE / max(h, w))  # enlarging small photos splits their text
         dh, dw = (max(32, round(v * scale / 32) * 32) for v in (h, w))
-        prob = self.det.predict(_normalise(_resize(rgb, dw, dh)[:, :, ::-1])[None])[0, 0]
+        sides = det_buckets(DET_SIDE)
+        small = _resize(rgb, dw, dh)[:, :, ::-1]
+        pad = ((0, bucket(dh, sides) - dh), (0, bucket(dw, sides) - dw), (0, 0))
+        batch = _normalise(np.pad(small, pad, mode="edge"))[None]  # edge: no border to read
+        prob = self.det.predict(batch)[0, 0, :dh, :dw]
         sx, sy = w / dw, h / dh
         return [(int(x0 * sx), int(y0 * sy), int(np.ceil(x1 * sx)), int(np.ceil(y1 * sy)), s)
                 for x0, y0, x1, y1, s in text_boxes(prob)]
@@ -156,11 +186,14 @@ class TextReader:
             crops.append(_resize(crop, max(8, int(np.ceil(REC_HEIGHT * ratio))), REC_HEIGHT))
         if not crops:
             return []
-        width = max(c.shape[1] for c in crops)
-        batch = np.zeros((len(crops), 3, REC_HEIGHT, width), np.float32)
-        for i, c in enumerate(crops):
-            batch[i, :, :, : c.shape[1]] = _normalise(c[:, :, ::-1])
-        probs = self.rec.predict(batch)
+        probs = []
+        for crop in crops:  # one line per call: a batch would add its size to the shapes
+            batch = np.zeros((1, 3, REC_HEIGHT, bucket(crop.shape[1], REC_WIDTHS)), np.float32)
+            batch[0, :, :, : crop.shape[1]] = _normalise(crop[:, :, ::-1])  # 0 as RapidOCR pads
+            probs.append(self.rec.predict(batch)[0])
+        return self._decode(probs)
+
+    def _decode(self, probs: list[np.ndarray]) -> list[tuple[str, float]]:
         chars = self.chars()
         out = []
         for row in probs:

@@ -54,3 +54,14 @@ def test_words_drawn_on_a_photo_are_read(reader: TextReader) -> None:
     assert {"beach", "holiday", "2019"} <= set(words(lines))
     assert all(0 <= v <= 1 for line in lines for v in line.box)
     assert reader.read(np.zeros((200, 300, 3), np.uint8)) == []  # nothing to read, no error
+
+
+def test_input_shapes_are_padded_to_a_few_buckets() -> None:
+    from recognize.inference.ocr import REC_WIDTHS, bucket, det_buckets
+
+    assert det_buckets(640) == (160, 320, 480, 640)
+    assert det_buckets(500) == (160, 320, 480, 512)  # the largest: the side rounded up to 32
+    assert [bucket(v, det_buckets(640)) for v in (32, 160, 192, 480, 512, 640)] == [
+        160, 160, 320, 480, 640, 640]
+    assert len(REC_WIDTHS) == 19 and REC_WIDTHS[-1] == 48 * 25  # the widest line, 25:1
+    assert [bucket(v, REC_WIDTHS) for v in (8, 64, 65, 1153, 1200)] == [64, 64, 128, 1200, 1200]

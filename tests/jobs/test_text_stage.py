@@ -61,3 +61,23 @@ def test_a_disabled_stage_is_not_built() -> None:
     from recognize.jobs.stages import build_stages
 
     assert "text" not in [s.name for s in build_stages(Settings(tags={"enabled": False}))]
+
+
+def test_the_version_covers_the_word_rule_code_but_not_its_comments() -> None:
+    from recognize.inference.ocr import PROCESSING
+    from recognize.jobs.stages.text import code_digest, rule_digest
+
+    def rule(w: str) -> bool:
+        return len(w) > 2
+
+    def same(w: str) -> bool:
+        """Documented."""
+        return len(w) > 2  # commented
+
+    def other(w: str) -> bool:
+        return len(w) > 3
+
+    assert code_digest((rule,)) == code_digest((same,)) != code_digest((other,))
+    assert code_digest((rule,), "[a-z]+") != code_digest((rule,), "[a-z0-9]+")
+    stage = next(e for e in STAGES if e.name == "text").build(Settings(text={"enabled": True}))
+    assert f"+p{PROCESSING}+words@{rule_digest()}+" in stage.version

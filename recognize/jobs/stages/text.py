@@ -9,6 +9,10 @@ Words: lower case, runs of letters and digits (punctuation splits), at least
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import inspect
+import textwrap
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,6 +42,28 @@ def text_words(lines: list[Any], min_score: float, min_length: int) -> list[tupl
     return list(best.items())
 
 
+def code_digest(functions: tuple[Any, ...], *extra: str) -> str:
+    """Digest of the functions' code (not their names, docstrings, comments or layout) and of
+    ``extra``."""
+    parts = list(extra)
+    for fn in functions:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        tree.body[0].name = ""  # type: ignore[attr-defined]  # a renamed function is the same
+        body = tree.body[0].body  # type: ignore[attr-defined]
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body.pop(0)  # the docstring
+        parts.append(ast.dump(tree))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
+
+
+def rule_digest() -> str:
+    """The word rule's digest (``text_words``, ``ocr.words`` and the word pattern): part of
+    the stage version, so changing the rule re-runs the stage."""
+    from recognize.inference import ocr
+
+    return code_digest((text_words, ocr.words), ocr._WORD.pattern)
+
+
 class TextStage(Stage):
     name = "text"
     needs = ("media",)
@@ -48,7 +74,8 @@ class TextStage(Stage):
         self.min_score = settings.text.min_score
         self.min_length = settings.text.min_length
         self.reader = load_text_reader(runtime(settings))
-        self.version = f"{self.reader.version}+min{self.min_score:g}+len{self.min_length}"
+        self.version = (f"{self.reader.version}+words@{rule_digest()}"
+                        f"+min{self.min_score:g}+len{self.min_length}")
 
     def compute(self, work: Work) -> Any:
         pixels = pixels_of(work)
