@@ -134,3 +134,30 @@ def fresh_real(real_template: real_library.Real,
     srv = Server(lib.config)
     yield lib, srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def more_template(real_template: real_library.Real,
+                  tmp_path_factory: pytest.TempPathFactory) -> real_library.Real:
+    """The real library with ``real_library.MORE`` (a second scan), once per session."""
+    return real_library.build_more(real_template, tmp_path_factory.mktemp("more-library"))
+
+
+@pytest.fixture(scope="module")
+def shared_more(more_template: real_library.Real,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[real_library.Real, Server]]:
+    """One copy of the larger real library and one server for a module of read-only tests."""
+    lib = more_template.copy(tmp_path_factory.mktemp("more-shared"))
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()
+
+
+@pytest.fixture
+def fresh_more(more_template: real_library.Real,
+               tmp_path: Path) -> Iterator[tuple[real_library.Real, Server]]:
+    """A copy of the larger real library with a server of its own, for a test that changes things."""
+    lib = more_template.copy(tmp_path / "lib")
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import shared
-from tests.dav.library import write_config
+from tests.dav.library import CountingDav, counting_dav, write_config
 
 # name in the library -> (file under ../shared/data, identity on it or "")
 ALICE = {
@@ -123,3 +123,105 @@ def _user_tags(real: Real) -> None:
                 tag_removals.tag(session, uid, real.photos[photo], tag)
     store.engine.dispose()
 
+
+
+# More of alice's photos, for the Nextcloud clients' tests: a photo of two faces (Ann and one of
+# nobody known), a third identity of three photos that the cascade makes a person nobody has
+# named yet, and photos whose EXIF dates span the years (the timeline), one PNG without EXIF
+MORE = {
+    "couple.jpg": ("faces/groups/deepface__couple.jpg", "ann"),
+    "cal_1.jpg": ("faces/identities/george_clooney/deepface__img38.jpg", "cal"),
+    "cal_2.jpg": ("faces/identities/george_clooney/deepface__img39.jpg", "cal"),
+    "cal_3.jpg": ("faces/identities/george_clooney/deepface__img40.jpg", "cal"),
+    "years/kodak.jpg": ("exif/cameras/exif-org_kodak-dc240.jpg", ""),
+    "years/iceland.jpg": ("exif/misc/Iceland-sRGB.jpg", ""),
+    "years/huawei.jpg": ("exif/gps/huawei-gps-error.jpg", ""),
+    "years/thompson.jpg": ("exif/gps/thompson-springs.jpg", ""),
+    "years/screenshot.png": ("exif/formats/png/screenshot.png", ""),
+}
+
+
+def build_more(real: Real, to: Path) -> Real:
+    """A copy of ``real`` with ``MORE`` in alice's photos, indexed by a second real scan."""
+    more = real.copy(to)
+    _place(more.folder / "photos", MORE)
+    scan = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(more.config),
+                           "scan"], capture_output=True, text=True, timeout=900)
+    if scan.returncode != 0:
+        raise RuntimeError(f"recognize scan failed: {scan.stderr[-3000:]}")
+    with more.db() as db:
+        for mount, path, photo_id in db.execute(
+                "SELECT m.name, p.path, p.id FROM photos p JOIN mounts m ON m.id = p.mount_id"):
+            more.photos[f"{mount}/{path}"] = photo_id
+        cal = {person for name in MORE if name.startswith("cal_") for (person,) in db.execute(
+            "SELECT fp.person_id FROM faces f JOIN face_persons fp ON fp.face_id = f.id "
+            "WHERE f.photo_id = ?", (more.photos[f"photos/{name}"],))}
+    if len(cal) != 1:
+        raise RuntimeError(f"the cascade made {len(cal)} persons of cal's three photos")
+    more.persons["cal"] = cal.pop()  # nobody has named it
+    return more
+
+
+@dataclass
+class Face:
+    id: int
+    photo: str  # "<mount>/<path>"
+    person: int | None
+    name: str | None  # the person's
+
+
+def faces(real: Real, where: str = "1", args: tuple[object, ...] = ()) -> list[Face]:
+    """The faces the cascade stored (by id), those ``where`` picks (SQL on f, p, m, s)."""
+    with real.db() as db:
+        return [Face(face, f"{mount}/{path}", person, name) for face, mount, path, person, name
+                in db.execute(
+                    "SELECT f.id, m.name, p.path, s.id, s.name FROM faces f "
+                    "JOIN photos p ON p.id = f.photo_id JOIN mounts m ON m.id = p.mount_id "
+                    "LEFT JOIN face_persons fp ON fp.face_id = f.id "
+                    f"LEFT JOIN persons s ON s.id = fp.person_id WHERE {where} ORDER BY f.id",
+                    args)]
+
+
+def counting(real: Real) -> CountingDav:
+    """``library.counting_dav`` on a real library (a store of its own on the copy's database)."""
+    from types import SimpleNamespace
+
+    from recognize import config as config_mod
+    from recognize.store import Store
+
+    store = Store(config_mod.load(real.config).database_url())
+    return counting_dav(SimpleNamespace(config=real.config, store=store))  # type: ignore[arg-type]
+
+
+def person_folders(real: Real, user: str = "alice") -> dict[str, set[str]]:
+    """people/ as ``user`` should see it: folder (the name, or "Person <id>") -> file names."""
+    out: dict[str, set[str]] = {}
+    for face in faces(real, "s.user_id = (SELECT id FROM users WHERE name = ?) AND NOT s.deleted",
+                      (user,)):
+        out.setdefault(face.name or f"Person {face.person}", set()).add(
+            face.photo.rsplit("/", 1)[-1])
+    return out
+
+
+def unassigned_names(real: Real, mount: str = "photos") -> list[str]:
+    """unassigned/ of ``mount``'s owner: a photo's name, "<stem> (face <n>)" where it has more."""
+    free: dict[str, int] = {}
+    for face in faces(real, "m.name = ? AND s.id IS NULL", (mount,)):
+        free[face.photo.split("/", 1)[1]] = free.get(face.photo.split("/", 1)[1], 0) + 1
+    out = []
+    for path, count in free.items():
+        name = path.rsplit("/", 1)[-1]
+        stem, dot, ext = name.rpartition(".")
+        out += [name] if count == 1 else [f"{stem} (face {n}){dot}{ext}" for n in
+                                          range(1, count + 1)]
+    return sorted(out)
+
+
+def tag_names(real: Real, mount: str = "photos") -> set[str]:
+    """tags/ of ``mount``'s owner: the tags on its photos of the kinds tags/ lists, and the
+    owner's own tags."""
+    with real.db() as db:
+        return {name for (name,) in db.execute(
+            "SELECT DISTINCT t.name FROM tags t JOIN photo_tags pt ON pt.tag_id = t.id "
+            "JOIN photos p ON p.id = pt.photo_id JOIN mounts m ON m.id = p.mount_id "
+            "WHERE m.name = ? AND t.kind IN ('classifier', 'camera', 'lens', 'user')", (mount,))}

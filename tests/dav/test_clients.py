@@ -1,4 +1,5 @@
-"""Real clients against the real server: litmus, rclone, a davfs2 kernel mount."""
+"""Real clients against the real server: litmus, rclone, a davfs2 kernel mount, on the real
+library (``real_library``, with ``MORE``): what they list is what the cascade stored."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from recognize.store import accounts, people
-from tests.dav.library import PASSWORD, Library, Server
+from recognize import config as config_mod
+from recognize.store import Store, accounts, people
+from tests.dav.library import PASSWORD, Server
+from tests.dav.real_library import Real, faces, person_folders
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.heavy]  # and the session's cascade
 
 
 def need(tool: str, package: str) -> str:
@@ -22,7 +25,12 @@ def need(tool: str, package: str) -> str:
     return path
 
 
-def test_litmus_passes_every_test(server: Server, tmp_path: Path) -> None:
+def store_of(real: Real) -> Store:
+    return Store(config_mod.load(real.config).database_url())
+
+
+def test_litmus_passes_every_test(shared_more: tuple[Real, Server], tmp_path: Path) -> None:
+    server = shared_more[1]
     litmus = need("litmus", "litmus")
     run = subprocess.run([litmus, "-k", f"{server.url}/dav/files/inbox/", "alice", PASSWORD],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
@@ -45,31 +53,38 @@ def _rclone(tmp: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_rclone_lists_copies_checks_renames_and_moves(
-    fresh: tuple[Library, Server], tmp_path: Path
+    fresh_more: tuple[Real, Server], tmp_path: Path
 ) -> None:
-    lib, srv = fresh
+    lib, srv = fresh_more
     listing = _rclone(tmp_path, srv.url, "lsf", "-R", "r:people").stdout.splitlines()
-    assert "Ann/IMG_1 (2).jpg" in listing and "Person 3/forest.jpg" in listing
+    folders = person_folders(lib)
+    assert f"Person {lib.person('cal')}" in folders  # the person nobody has named
+    assert {n for n in listing if not n.endswith("/")} == {
+        f"{person}/{name}" for person, names in folders.items() for name in names | {"folder.jpg"}}
     for folder in ("people", "tags"):
         assert _rclone(tmp_path, srv.url, "copy", f"r:{folder}", str(tmp_path / folder)
                        ).returncode == 0
         check = _rclone(tmp_path, srv.url, "check", f"r:{folder}", str(tmp_path / folder))
         assert check.returncode == 0 and "0 differences" in check.stderr, check.stderr
-    assert (tmp_path / "people" / "Ann" / "lake.jpg").read_bytes() == (
-        lib.folder / "photos" / "lake.jpg").read_bytes()
+    assert (tmp_path / "people" / "Ann" / "ann_1.jpg").read_bytes() == lib.original(
+        "photos/ann_1.jpg")
     # rename a person, move a photo between persons; the store (and so the API) shows both
     assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ben", "r:people/Bert").returncode == 0
-    assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ann/lake.jpg",
-                   "r:people/Bert/lake.jpg").returncode == 0
-    with lib.store.session() as s:
+    assert _rclone(tmp_path, srv.url, "moveto", "r:people/Ann/ann_1.jpg",
+                   "r:people/Bert/ann_1.jpg").returncode == 0
+    [ann_1] = faces(lib, "p.id = ?", (lib.photos["photos/ann_1.jpg"],))
+    store = store_of(lib)
+    with store.session() as s:
         names = {g.key: g.name for g in people.persons(s, accounts.viewer(s, 1))}
-        assert names[lib.persons["Ben"]] == "Bert"
-        lake = lib.ids["photos/lake.jpg"]
-        assert people.person_faces_in_photo(s, lib.persons["Ben"], lake) == [lib.faces["ann_lake"]]
+        assert names[lib.person("ben")] == "Bert"
+        assert people.person_faces_in_photo(s, lib.person("ben"), lib.photos["photos/ann_1.jpg"]
+                                            ) == [ann_1.id]
+    store.engine.dispose()
 
 
-def test_davfs2_mount_lists_and_reads_people(server: Server, library: Library,
+def test_davfs2_mount_lists_and_reads_people(shared_more: tuple[Real, Server],
                                              tmp_path: Path) -> None:
+    library, server = shared_more
     mount = need("mount.davfs", "davfs2")
     if os.geteuid() != 0 or not os.path.exists("/dev/fuse"):
         pytest.skip("a davfs2 kernel mount needs root and /dev/fuse")
@@ -90,12 +105,13 @@ def test_davfs2_mount_lists_and_reads_people(server: Server, library: Library,
     if run.returncode != 0:
         pytest.skip(f"mount.davfs failed here: {run.stderr.strip()[:200]}")
     try:
-        assert sorted(os.listdir(point / "people")) == ["Ann", "Ben", "Person 3"]
-        assert sorted(os.listdir(point / "people" / "Ann")) == [
-            "IMG_1 (2).jpg", "IMG_1.jpg", "folder.jpg", "lake.jpg", "sunrise.jpg"]
+        folders = person_folders(library)
+        assert sorted(os.listdir(point / "people")) == sorted(folders)
+        assert sorted(os.listdir(point / "people" / "Ann")) == sorted(folders["Ann"] | {
+            "folder.jpg"})
         assert (point / "people" / "Ann" / "folder.jpg").read_bytes()[:2] == b"\xff\xd8"
-        assert (point / "people" / "Ann" / "IMG_1.jpg").read_bytes() == (
-            library.folder / "photos" / "b" / "IMG_1.jpg").read_bytes()
+        assert (point / "people" / "Ann" / "IMG_1.jpg").read_bytes() == library.original(
+            "photos/a/IMG_1.jpg")
     finally:
         subprocess.run(["umount", str(point)], capture_output=True, timeout=60)
         shutil.rmtree(cache, ignore_errors=True)
