@@ -143,21 +143,22 @@ def more_template(real_template: real_library.Real,
     return real_library.build_more(real_template, tmp_path_factory.mktemp("more-library"))
 
 
+def _served(template: real_library.Real, to: Path) -> Iterator[tuple[real_library.Real, Server]]:
+    lib = template.copy(to)
+    srv = Server(lib.config)
+    yield lib, srv
+    srv.stop()
+
+
 @pytest.fixture(scope="module")
 def shared_more(more_template: real_library.Real,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[real_library.Real, Server]]:
     """One copy of the larger real library and one server for a module of read-only tests."""
-    lib = more_template.copy(tmp_path_factory.mktemp("more-shared"))
-    srv = Server(lib.config)
-    yield lib, srv
-    srv.stop()
+    yield from _served(more_template, tmp_path_factory.mktemp("more-shared"))
 
 
 @pytest.fixture
 def fresh_more(more_template: real_library.Real,
                tmp_path: Path) -> Iterator[tuple[real_library.Real, Server]]:
     """A copy of the larger real library with a server of its own, for a test that changes things."""
-    lib = more_template.copy(tmp_path / "lib")
-    srv = Server(lib.config)
-    yield lib, srv
-    srv.stop()
+    yield from _served(more_template, tmp_path / "lib")

@@ -204,24 +204,29 @@ def person_folders(real: Real, user: str = "alice") -> dict[str, set[str]]:
 
 
 def unassigned_names(real: Real, mount: str = "photos") -> list[str]:
-    """unassigned/ of ``mount``'s owner: a photo's name, "<stem> (face <n>)" where it has more."""
-    free: dict[str, int] = {}
-    for face in faces(real, "m.name = ? AND s.id IS NULL", (mount,)):
-        free[face.photo.split("/", 1)[1]] = free.get(face.photo.split("/", 1)[1], 0) + 1
+    """unassigned/ of ``mount``'s owner: a photo's name, "<stem> (face <n>)" where it has more
+    faces (n counts all the photo's faces from the left)."""
     out = []
-    for path, count in free.items():
-        name = path.rsplit("/", 1)[-1]
-        stem, dot, ext = name.rpartition(".")
-        out += [name] if count == 1 else [f"{stem} (face {n}){dot}{ext}" for n in
-                                          range(1, count + 1)]
+    with real.db() as db:
+        for path, pos, count, person in db.execute(
+                "SELECT p.path, row_number() OVER (PARTITION BY f.photo_id ORDER BY f.x, f.id), "
+                "count(*) OVER (PARTITION BY f.photo_id), fp.person_id FROM faces f "
+                "JOIN photos p ON p.id = f.photo_id JOIN mounts m ON m.id = p.mount_id "
+                "LEFT JOIN face_persons fp ON fp.face_id = f.id WHERE m.name = ?", (mount,)):
+            stem, dot, ext = path.rsplit("/", 1)[-1].rpartition(".")
+            if person is None:
+                out.append(f"{stem} (face {pos}){dot}{ext}" if count > 1 else f"{stem}{dot}{ext}")
     return sorted(out)
 
 
 def tag_names(real: Real, mount: str = "photos") -> set[str]:
-    """tags/ of ``mount``'s owner: the tags on its photos of the kinds tags/ lists, and the
-    owner's own tags."""
+    """tags/ of ``mount``'s owner: the tags on its photos but those of the kinds with folders of
+    their own (places/, dates/, people/)."""
+    from recognize.store.tags import HIDDEN_TAG_KINDS
+
     with real.db() as db:
         return {name for (name,) in db.execute(
             "SELECT DISTINCT t.name FROM tags t JOIN photo_tags pt ON pt.tag_id = t.id "
             "JOIN photos p ON p.id = pt.photo_id JOIN mounts m ON m.id = p.mount_id "
-            "WHERE m.name = ? AND t.kind IN ('classifier', 'camera', 'lens', 'user')", (mount,))}
+            f"WHERE m.name = ? AND t.kind NOT IN ({','.join('?' * len(HIDDEN_TAG_KINDS))})",
+            (mount, *HIDDEN_TAG_KINDS))}
