@@ -81,10 +81,14 @@ SCHEMAS: dict[str, Any] = {
                 quality=nullable(STR)),
     "FacePage": page_of("Face"),
     "SearchResult": obj(
-        ["query", "terms", "unknown", "total", "offset", "limit", "items"], query=STR,
+        ["query", "terms", "unknown", "total", "total_is_lower_bound", "offset", "limit",
+         "items"], query=STR,
         terms={"type": "array", "items": obj(["text", "matches"], text=STR,
                                              matches={"type": "array", "items": STR})},
-        unknown={"type": "array", "items": STR}, total=INT, offset=INT, limit=INT,
+        unknown={"type": "array", "items": STR}, total=INT, total_is_lower_bound={
+            **BOOL, "description": "true: at least total photos match (a one-term search counts "
+            "up to 1000 past the page's end)"},
+        offset=INT, limit=INT,
         excluded={"type": "array", "items": obj(["text", "matches"], text=STR,
                                                 matches={"type": "array", "items": STR})},
         items={"type": "array", "items": ref("Photo")}),

@@ -39,5 +39,6 @@ def search() -> Any:
         "terms": [{"text": t.text, "matches": list(t.matches)} for t in result.terms],
         "unknown": result.unknown,
         "excluded": [{"text": t.text, "matches": list(t.matches)} for t in result.excluded],
-        "total": result.total, "offset": offset, "limit": limit, "items": items,
+        "total": result.total, "total_is_lower_bound": result.total_is_lower_bound,
+        "offset": offset, "limit": limit, "items": items,
     })

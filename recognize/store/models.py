@@ -235,6 +235,8 @@ class PhotoTag(Base):
     __tablename__ = "photo_tags"
     __table_args__ = (  # search and tag counts read (tag, photo, confidence, user) from the index
         Index("ix_photo_tags_search", "tag_id", "photo_id", "confidence", "user_id"),
+        # a term's most confident rows: a range per tag above a floor (store.search._top_single)
+        Index("ix_photo_tags_rank", "tag_id", "confidence", "photo_id", "user_id"),
     )
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(

@@ -11,6 +11,11 @@ term's tags; the score is the sum over terms of the photo's best confidence for 
 Terms that resolve to nothing are reported as unknown and the result is empty (AND across
 terms, so several person names find the photos with all of them). A term written
 ``-word`` excludes the photos that match it ("dog beach 2019 -bob").
+
+A one-term search over every mount reads only the term's most confident rows and counts its
+photos only up to ``TOTAL_MARGIN`` past the page's end: beyond that ``total`` is a lower bound
+(``total_is_lower_bound``); counting every photo of a broad term ("animal": a few hundred tags,
+most of the library) costs more than finding the page.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ MONTHS["sept"] = 9
 SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),
            "winter": (12, 1, 2)}
 _SPLIT = re.compile(r"[\s,;+]+")
+TOTAL_MARGIN = 1000  # a one-term total is exact up to this many photos past the page's end
+# confidence floors tried in turn for a term's best rows (1 - 0.1 * 2**k), then none
+RANK_FLOORS = (0.9, 0.8, 0.6, 0.2)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class SearchResult:
     unknown: list[str] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)  # "-word": photos matching it are left out
     total: int = 0
+    total_is_lower_bound: bool = False  # more photos match than counted (see TOTAL_MARGIN)
     photo_ids: list[int] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
 
@@ -164,10 +173,12 @@ def _resolve_words(session: Session, owner_ids: Sequence[int], words: list[str],
 def search(
     session: Session, owner_ids: Sequence[int], mount_ids: Sequence[int], query: str,
     expand: Expand | None = None, *, user_id: int, offset: int = 0, limit: int | None = None,
+    total_margin: int = TOTAL_MARGIN,
 ) -> SearchResult:
     """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
     shared tags and those of ``owner_ids`` (the user and their shared mounts' groups), on
-    the photos as ``user_id`` sees them (``tag_removals.seen_by``)."""
+    the photos as ``user_id`` sees them (``tag_removals.seen_by``). A one-term ``total`` is
+    exact up to ``total_margin`` photos past the page's end."""
     terms, unknown = resolve_all(session, owner_ids, query, expand)
     excluded = excluded_terms(session, owner_ids, query, expand)
     result = SearchResult(query=query, terms=terms, unknown=unknown, excluded=excluded)
@@ -179,9 +190,9 @@ def search(
     if len(terms) == 1 and mounts is None and limit is not None and not excluded:
         rows = _top_single(session, seen, terms[0], offset + limit)
         if rows is not None:
-            result.total = session.scalar(
-                select(func.count(PhotoTag.photo_id.distinct()))
-                .where(PhotoTag.tag_id.in_(terms[0].tag_ids), seen)) or 0
+            cap = offset + limit + total_margin
+            counted = _photos_up_to(session, seen, terms[0], cap + 1)
+            result.total, result.total_is_lower_bound = min(counted, cap), counted > cap
             _fill(result, rows[offset:])
             return result
     # one pass: every match (id, score), ranked here; the driver term bounds their number
@@ -201,30 +212,60 @@ def _fill(result: SearchResult, rows: Any) -> None:
 
 def _top_single(session: Session, seen: ColumnElement[bool], term: Term, n: int
                 ) -> list[tuple[int, float]] | None:
-    """The best ``n`` photos of one term from its strongest rows (a bounded sort over the
-    covering index), or None when those rows hold fewer than ``n`` distinct photos."""
+    """The best ``n`` photos of one term from its strongest rows, or None when those rows
+    hold fewer than ``n`` distinct photos. The rows read are a prefix of all the term's rows
+    in (confidence desc, photo) order, so the first ``n`` photos seen are the best ``n``; a
+    floor on the confidence (tried high first) keeps the sort to the rows above it."""
     fetch = n * 4 + 16
-    rows = session.execute(
-        select(PhotoTag.photo_id, PhotoTag.confidence)
-        .where(PhotoTag.tag_id.in_(term.tag_ids), seen)
-        .order_by(PhotoTag.confidence.desc(), PhotoTag.photo_id).limit(fetch)).all()
-    best: dict[int, float] = {}
-    for photo_id, confidence in rows:
-        best.setdefault(photo_id, confidence)
+    for floor in (*RANK_FLOORS, None):
+        query = select(PhotoTag.photo_id, PhotoTag.confidence).where(
+            PhotoTag.tag_id.in_(term.tag_ids), seen)
+        if floor is not None:
+            query = query.where(PhotoTag.confidence >= floor)
+        rows = session.execute(
+            query.order_by(PhotoTag.confidence.desc(), PhotoTag.photo_id).limit(fetch)).all()
+        best: dict[int, float] = {}
+        for photo_id, confidence in rows:
+            best.setdefault(photo_id, confidence)
+        if len(best) >= n or floor is None:
+            break
+        if len(rows) == fetch:
+            return None  # the prefix is too short (many rows per photo): rank them all
     if len(best) < n and len(rows) == fetch:
         return None
     ordered = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
     return ordered[:n]
 
 
-def _size(session: Session, term: Term) -> int:
-    return session.scalar(select(func.count()).where(PhotoTag.tag_id.in_(term.tag_ids))) or 0
+def _photos_up_to(session: Session, seen: ColumnElement[bool], term: Term, cap: int) -> int:
+    """The term's distinct photos, counted up to ``cap``."""
+    found = (select(PhotoTag.photo_id).where(PhotoTag.tag_id.in_(term.tag_ids), seen).distinct()
+             .limit(cap).subquery())
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
+def _rows_up_to(session: Session, term: Term, cap: int) -> int:
+    """The term's photo_tags rows, counted up to ``cap``."""
+    rows = select(PhotoTag.photo_id).where(PhotoTag.tag_id.in_(term.tag_ids)).limit(cap)
+    return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+
+
+def _by_size(session: Session, terms: Sequence[Term]) -> list[Term]:
+    """Terms smallest first (by rows), each counted up to a cap that grows 16-fold until one
+    term is under it: the smallest (the driver) is exact, the rest only known to be larger."""
+    cap = 1024
+    while True:
+        sizes = [_rows_up_to(session, term, cap + 1) for term in terms]
+        if min(sizes) <= cap:
+            break
+        cap *= 16
+    return [t for _, _, t in sorted(zip(sizes, range(len(terms)), terms, strict=True))]
 
 
 def _ranked(session: Session, seen: ColumnElement[bool], terms: Sequence[Term],
             mounts: list[int] | None, excluded: Sequence[Term] = ()) -> Select[Any]:
     """Driven by the smallest term; the others are checked per candidate photo."""
-    ordered = sorted(terms, key=lambda t: _size(session, t)) if len(terms) > 1 else terms
+    ordered = _by_size(session, terms) if len(terms) > 1 else list(terms)
     first = ordered[0]
     driver = (select(PhotoTag.photo_id.label("pid"), func.max(PhotoTag.confidence).label("c"))
               .where(PhotoTag.tag_id.in_(first.tag_ids), seen).group_by(PhotoTag.photo_id)

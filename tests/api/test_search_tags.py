@@ -20,6 +20,7 @@ def test_dog_finds_the_dog_breeds_the_classifier_tagged(client) -> None:
     scores = [i["score"] for i in data["items"]]
     assert scores == sorted(scores, reverse=True)
     assert any("Labrador" in m or "Border collie" in m for m in data["terms"][0]["matches"])
+    assert data["total"] == len(names) and data["total_is_lower_bound"] is False
 
 
 def test_hypernyms_phrases_plurals_and_and(client) -> None:
