@@ -53,10 +53,17 @@ def list_tags() -> Any:
     seen = viewer()
     kind = request.args.get("kind") or None
     offset, limit = paging()
-    with store.reading() as session:
-        total, rows = tag_store.list_tags(
-            session, seen, list(user_mounts().values()), kind=kind,
-            prefix=request.args.get("q") or None, offset=offset, limit=limit)
+    mounts = sorted(user_mounts().values())
+    prefix = request.args.get("q") or None
+
+    def listed() -> tuple[int, list[tag_store.TagInfo]]:
+        with store.reading() as session:
+            return tag_store.list_tags(session, seen, mounts, kind=kind, prefix=prefix,
+                                       offset=offset, limit=limit)
+
+    # counting every tag's photos reads all photo_tags: reused until the store changes
+    total, rows = store.memo(("tags", seen.user_id, tuple(sorted(seen.owners.items())),
+                              tuple(mounts), kind, prefix, offset, limit), listed)
     return page(total, offset, limit, [tag_json(t) for t in rows])
 
 

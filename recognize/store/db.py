@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import re
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Store:
         self._readers = sessionmaker(self._reader, expire_on_commit=False)
         self._watch: Any = None  # SQLite: one connection that only asks PRAGMA data_version
         self._watch_lock = threading.Lock()
+        self._memo: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         if migrate:
             upgrade(self.engine)
 
@@ -80,6 +82,25 @@ class Store:
             finally:
                 cursor.close()
         return int(row[0])
+
+    def memo(self, key: Hashable, compute: Callable[[], Any], size: int = 64) -> Any:
+        """``compute()``, reused while :meth:`generation` holds (nothing committed since) for
+        the same ``key`` (which must name everything the result depends on: user, mounts,
+        arguments); the ``size`` latest keys are kept. PostgreSQL: always computed."""
+        generation = self.generation()
+        if generation is None:
+            return compute()
+        with self._watch_lock:
+            hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return hit[1]
+        value = compute()  # read after the generation: a commit in between only misses later
+        with self._watch_lock:
+            self._memo[key] = (generation, value)
+            self._memo.move_to_end(key)
+            while len(self._memo) > size:
+                self._memo.popitem(last=False)
+        return value
 
     def close(self) -> None:
         with self._watch_lock:

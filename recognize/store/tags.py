@@ -77,8 +77,14 @@ def list_tags(
         query = query.where(func.lower(Tag.name).startswith(prefix.lower(), autoescape=True))
     if tag_id is not None:
         query = query.where(Tag.id == tag_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(n.desc(), Tag.name, Tag.id).offset(offset).limit(limit))
+    # the total beside each row (one pass over the counts); past the end: counted alone
+    rows = session.execute(query.add_columns(func.count().over())
+                           .order_by(n.desc(), Tag.name, Tag.id).offset(offset).limit(limit)).all()
+    if rows:
+        total = int(rows[0][7])
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0 \
+            if offset else 0
     return total, [TagInfo(r[0], r[1], r[2], r[3], r[4], r[5] == viewer.user_id, int(r[6]))
                    for r in rows]
 

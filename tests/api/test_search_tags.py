@@ -120,6 +120,8 @@ def test_user_tags_and_read_only_kinds(client) -> None:
 
 def test_photo_tags_add_remove_and_search_them(client) -> None:
     volcano = client.get("/api/v1/search?q=volcano", headers=ALICE).json["items"][0]["id"]
+    listed = "/api/v1/tags?q=iceland"  # the list is reused until the store changes
+    assert client.get(listed, headers=ALICE).json["total"] == 0
     added = client.post(f"/api/v1/photos/{volcano}/tags",
                         json={"name": "iceland trip", "confidence": 0.7, "source": "script"},
                         headers=ALICE)
@@ -129,6 +131,7 @@ def test_photo_tags_add_remove_and_search_them(client) -> None:
     found = client.get("/api/v1/search?q=iceland trip", headers=ALICE).json
     assert [i["id"] for i in found["items"]] == [volcano]
     assert client.get(f"/api/v1/photos?tag={mine['id']}", headers=ALICE).json["total"] == 1
+    assert [t["photos"] for t in client.get(listed, headers=ALICE).json["items"]] == [1]
     year = client.get("/api/v1/tags?kind=date", headers=ALICE).json["items"][0]["id"]
     assert client.post(f"/api/v1/photos/{volcano}/tags", json={"tag_id": year},
                        headers=ALICE).status_code == 403
@@ -136,6 +139,7 @@ def test_photo_tags_add_remove_and_search_them(client) -> None:
                        headers=ALICE).status_code == 400
     gone = client.delete(f"/api/v1/photos/{volcano}/tags/{mine['id']}", headers=ALICE)
     assert gone.status_code == 204
+    assert [t["photos"] for t in client.get(listed, headers=ALICE).json["items"]] == [0]
     assert client.delete(f"/api/v1/photos/{volcano}/tags/{mine['id']}",
                          headers=ALICE).status_code == 404
     assert client.get(f"/api/v1/photos/{volcano}/tags", headers=BOB).status_code == 404

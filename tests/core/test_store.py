@@ -104,3 +104,19 @@ def test_tags_replace_per_source(store_url: str) -> None:
     with store.session() as session:
         names = {t["name"] for t in tags.tags_of(session, [pid], Viewer(0, {}))[pid]}
     assert names == {"France", "dog"}
+
+
+def test_memo_is_reused_until_something_is_committed(tmp_path) -> None:
+    store, mount_id = _store_with_mount(f"sqlite:///{tmp_path / 's.db'}")
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert store.memo("k", compute) == 1 and store.memo("k", compute) == 1
+    assert store.memo("other", compute) == 2
+    with store.session() as session:  # another connection commits: computed again
+        photos.add_files(session, mount_id, [FoundFile("a.jpg", 1, 1, "fp")], ["media"])
+    assert store.memo("k", compute) == 3 and store.memo("k", compute) == 3
+    store.close()
