@@ -144,15 +144,8 @@ MORE = {
 def build_more(real: Real, to: Path) -> Real:
     """A copy of ``real`` with ``MORE`` in alice's photos, indexed by a second real scan."""
     more = real.copy(to)
-    _place(more.folder / "photos", MORE)
-    scan = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(more.config),
-                           "scan"], capture_output=True, text=True, timeout=900)
-    if scan.returncode != 0:
-        raise RuntimeError(f"recognize scan failed: {scan.stderr[-3000:]}")
+    add(more, "photos", MORE)
     with more.db() as db:
-        for mount, path, photo_id in db.execute(
-                "SELECT m.name, p.path, p.id FROM photos p JOIN mounts m ON m.id = p.mount_id"):
-            more.photos[f"{mount}/{path}"] = photo_id
         cal = {person for name in MORE if name.startswith("cal_") for (person,) in db.execute(
             "SELECT fp.person_id FROM faces f JOIN face_persons fp ON fp.face_id = f.id "
             "WHERE f.photo_id = ?", (more.photos[f"photos/{name}"],))}
@@ -160,6 +153,20 @@ def build_more(real: Real, to: Path) -> Real:
         raise RuntimeError(f"the cascade made {len(cal)} persons of cal's three photos")
     more.persons["cal"] = cal.pop()  # nobody has named it
     return more
+
+
+def add(real: Real, mount: str, files: dict[str, tuple[str, str]]) -> None:
+    """Put ``files`` (name -> (file under ../shared/data, identity)) into ``mount`` and index them
+    with a real ``recognize scan``; ``real.photos`` learns their ids."""
+    _place(real.folder / mount, files)
+    scan = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(real.config),
+                           "scan"], capture_output=True, text=True, timeout=900)
+    if scan.returncode != 0:
+        raise RuntimeError(f"recognize scan failed: {scan.stderr[-3000:]}")
+    with real.db() as db:
+        for mount_name, path, photo_id in db.execute(
+                "SELECT m.name, p.path, p.id FROM photos p JOIN mounts m ON m.id = p.mount_id"):
+            real.photos[f"{mount_name}/{path}"] = photo_id
 
 
 @dataclass
