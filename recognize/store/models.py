@@ -237,10 +237,12 @@ class PhotoTag(Base):
         Index("ix_photo_tags_search", "tag_id", "photo_id", "confidence", "user_id"),
         # a term's most confident rows: a range per tag above a floor (store.search._top_single)
         Index("ix_photo_tags_rank", "tag_id", "confidence", "photo_id", "user_id"),
+        # a candidate photo's rows with their confidence (the others terms of a search)
+        Index("ix_photo_tags_photo", "photo_id", "tag_id", "confidence", "user_id"),
     )
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(
-        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
