@@ -139,12 +139,14 @@ MORE = {
     "years/thompson.jpg": ("exif/gps/thompson-springs.jpg", ""),
     "years/screenshot.png": ("exif/formats/png/screenshot.png", ""),
 }
+MORE_BOB = {"years/sony.jpg": ("exif/cameras/exif-org_sony-d700.jpg", "")}  # bob's dated one
 
 
 def build_more(real: Real, to: Path) -> Real:
-    """A copy of ``real`` with ``MORE`` in alice's photos, indexed by a second real scan."""
+    """A copy of ``real`` with ``MORE`` in alice's photos (``MORE_BOB`` in bob's), indexed by a
+    second real scan."""
     more = real.copy(to)
-    add(more, "photos", MORE)
+    add(more, {"photos": MORE, "bobs": MORE_BOB})
     with more.db() as db:
         cal = {person for name in MORE if name.startswith("cal_") for (person,) in db.execute(
             "SELECT fp.person_id FROM faces f JOIN face_persons fp ON fp.face_id = f.id "
@@ -155,10 +157,11 @@ def build_more(real: Real, to: Path) -> Real:
     return more
 
 
-def add(real: Real, mount: str, files: dict[str, tuple[str, str]]) -> None:
-    """Put ``files`` (name -> (file under ../shared/data, identity)) into ``mount`` and index them
-    with a real ``recognize scan``; ``real.photos`` learns their ids."""
-    _place(real.folder / mount, files)
+def add(real: Real, mounts: dict[str, dict[str, tuple[str, str]]]) -> None:
+    """Put files (mount -> name -> (file under ../shared/data, identity)) into the mounts and
+    index them with a real ``recognize scan``; ``real.photos`` learns their ids."""
+    for mount, files in mounts.items():
+        _place(real.folder / mount, files)
     scan = subprocess.run([sys.executable, "-m", "recognize.cli", "--config", str(real.config),
                            "scan"], capture_output=True, text=True, timeout=900)
     if scan.returncode != 0:

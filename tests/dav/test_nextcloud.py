@@ -350,7 +350,7 @@ def test_faces_listing_costs_the_same_queries_for_any_size(more_template: Real,
 
     cost(faces_home())  # users and mounts are cached for a few seconds: fill that first
     before = [cost(path) for path in paths]
-    add(lib, "photos", GROWN)
+    add(lib, {"photos": GROWN})
     cost(faces_home())  # the scan outlasts that cache: fill it again
     after = [cost(path) for path in paths]
     assert [a[0] for a in after] == [b[0] for b in before], (before, after)
