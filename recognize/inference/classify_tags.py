@@ -11,10 +11,13 @@ The probabilities are calibrated (the classifier applies its temperature, see
 
 A node becomes a tag when its mass reaches its threshold (``threshold`` for a class or its
 per-class override, ``group_threshold`` for hypernyms and categories). With ``fallback`` a
-photo none of whose nodes reaches its threshold keeps its most probable node (ties go to the
-one covering the fewest classes) and the broader nodes of equal mass, so no photo is left
-without a tag: "animal" at 0.6 is more use to a search than nothing. Blocklisted classes are
-dropped before anything is counted.
+photo none of whose nodes reaches its threshold keeps a tag that describes its most probable
+class: of that class and the nodes above it (hypernyms, categories), the one of most mass
+(ties go to the one covering the fewest classes) and those of equal mass, so no photo is
+left without a tag: "animal" at 0.6 is more use to a search than nothing. A node the most
+probable class is not below is never the fallback ("instrument" summed from a scale and an
+iron does not tag a swab). Classes with their own (raised) threshold are passed over when
+choosing the most probable class. Blocklisted classes are dropped before anything is counted.
 """
 
 from __future__ import annotations
@@ -95,6 +98,21 @@ def nodes_of(rules: TagRules, class_id: str) -> tuple[_Node, ...]:
     return result
 
 
+def _fallback(preds: list[Prediction], mass: dict[_Node, float], rules: TagRules) -> list[_Node]:
+    """The nodes of the most probable class (itself and above it) of the most mass."""
+    free = [(c, p) for c, p in preds if c not in rules.thresholds]
+    if not free:
+        return []
+    top = max(free, key=lambda cp: cp[1])[0]  # the first of equal ones: predictions are sorted
+    candidates = [n for n in nodes_of(rules, top) if n.fallback_ok]
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda n: (round(mass[n], 6), -n.size))
+    # with the broader nodes of the same mass (its hypernyms): "race car" at 0.8 is also
+    # "car" and "vehicle" at 0.8, which a search for "car" should find
+    return [n for n in candidates if mass[n] >= mass[best] - 1e-6]
+
+
 def tags_for(
     predictions: Sequence[Prediction], rules: TagRules, source: str = "classifier"
 ) -> list[TagResult]:
@@ -106,12 +124,7 @@ def tags_for(
             mass[node] = mass.get(node, 0.0) + p
     chosen = [n for n, m in mass.items() if m >= n.threshold]
     if not chosen and rules.fallback:
-        candidates = [n for n in mass if n.fallback_ok]
-        if candidates:
-            best = max(candidates, key=lambda n: (round(mass[n], 6), -n.size))
-            # with the broader nodes of the same or more mass (its hypernyms): "race car" at
-            # 0.8 is also "car" and "vehicle" at 0.8, which a search for "car" should find
-            chosen = [n for n in candidates if mass[n] >= mass[best] - 1e-6]
+        chosen = _fallback(preds, mass, rules)
     found: dict[str, TagResult] = {}
     for node in chosen:  # one name, several nodes (a category named like its synset): the best
         tag = TagResult(node.name, min(mass[node], 1.0), node.synset, node.parent, source)

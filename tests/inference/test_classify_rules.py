@@ -84,6 +84,17 @@ def test_uncertain_photo_keeps_its_most_probable_tag(rules: TagRules) -> None:
     assert {"mammal", "animal"} <= set(names(both)) and "dog" not in names(both)
 
 
+def test_the_fallback_describes_the_most_probable_class(rules: TagRules) -> None:
+    # a bow at 0.29 beside a gazelle and an ibex at 0.22 each: "animal" (0.44) has more mass,
+    # but the bow is not an animal; the fallback is the bow and the nodes above it
+    bow, gazelle, ibex = "n02879718", "n02423022", "n02417914"
+    tags = tags_for([(bow, 0.29), (gazelle, 0.22), (ibex, 0.22)], rules)
+    assert set(names(tags)) == {"bow", "weapon", "instrument"}
+    # a swab (no useful hypernym) before a scale and an iron: the swab, not "instrument"
+    swab, scale, iron = "n04367480", "n04141975", "n03584829"
+    assert names(tags_for([(swab, 0.38), (scale, 0.36), (iron, 0.14)], rules)) == ["swab"]
+
+
 def test_a_raised_threshold_is_never_the_fallback(rules: TagRules) -> None:
     window_screen = "n04589890"
     assert rules.class_threshold(window_screen) > rules.threshold

@@ -14,6 +14,15 @@ from recognize.jobs.stages.media import pixels_of
 from recognize.store import photos as photo_store
 
 
+def rule_digest() -> str:
+    """Digest of the code that turns probabilities into tags (``classify_tags``): part of the
+    stage version, so changing the rule re-tags every photo."""
+    from recognize.inference import classify_tags as ct
+    from recognize.jobs.stages.text import code_digest
+
+    return code_digest((ct.tags_for, ct._fallback, ct.nodes_of, ct._sizes))
+
+
 class TagsStage(Stage):
     name = "tags"
     needs = ("media",)
@@ -27,7 +36,7 @@ class TagsStage(Stage):
         self.rules = tag_rules(settings)
         rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
         self.source = f"classifier:{self.classifier.version}"
-        self.version = f"{self.classifier.version}+rules@{rules_digest}"
+        self.version = f"{self.classifier.version}+rules@{rules_digest}+tags@{rule_digest()}"
 
     def compute(self, work: Work) -> Any:
         from recognize.inference.classify_tags import tags_for
