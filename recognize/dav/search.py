@@ -46,7 +46,7 @@ class SearchFolder(PhotoFolder):
 
     def photo_ids(self, session: Session) -> list[int]:
         found = find(self.ctx.backend.settings, session, self.ctx.viewer, self.query_text,
-                     limit=MAX_RESULTS)
+                     limit=MAX_RESULTS, store=self.ctx.backend.store)
         return list(found.photo_ids)
 
     def ranked(self, session: Session) -> list[PhotoRow]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Collection
@@ -37,6 +38,7 @@ RARE_SENSE = 0.1
 _lock = threading.Lock()
 _indexes: dict[Path, WordIndex | None] = {}
 _building: set[Path] = set()
+_versions = itertools.count(1)
 
 
 class WordIndex:
@@ -85,6 +87,8 @@ class WordIndex:
         # collection walks every member of every set (60-90 ms per collection at request
         # time with the noun map loaded)
         self.words: dict[str, tuple[str, ...]] = {w: tuple(sorted(ids)) for w, ids in words.items()}
+
+        self.version = next(_versions)  # names this index in cache keys
 
     def expand(self, phrase: str) -> Collection[str]:
         return frozenset(self.words.get(phrase.lower(), ()))
@@ -147,12 +151,24 @@ def _build_nouns_later(models_dir: Path) -> None:
 
 
 def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: str, *,
-         offset: int = 0, limit: int | None = None) -> search_store.SearchResult:
-    """The user's photos matching ``query`` (API and WebDAV alike: one parser, one index)."""
+         offset: int = 0, limit: int | None = None, store: Store | None = None
+         ) -> search_store.SearchResult:
+    """The user's photos matching ``query`` (API and WebDAV alike: one parser, one index).
+    With ``store``, the words' resolution to tags is reused until something is committed
+    (``Store.memo``; it reads in a session of its own, begun after the generation)."""
     index = word_index(settings.models_dir()) if settings.tags.enabled else None
-    return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query,
-                               index.expand if index is not None else None,
-                               user_id=viewer.user_id, offset=offset, limit=limit)
+    expand = index.expand if index is not None else None
+    resolved = None
+    if store is not None:
+        def resolve() -> search_store.Resolved:
+            with store.reading() as own:
+                return search_store.resolve_query(own, viewer.owner_ids, query, expand)
+
+        resolved = store.memo(("search-terms", tuple(viewer.owner_ids), query,
+                               index.version if index is not None else 0), resolve, size=256)
+    return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query, expand,
+                               user_id=viewer.user_id, offset=offset, limit=limit,
+                               resolved=resolved)
 
 
 def search_photos(settings: Settings, store: Store, user: str, query: str, *,
@@ -162,5 +178,5 @@ def search_photos(settings: Settings, store: Store, user: str, query: str, *,
         uid = accounts.user_id(session, user)
         if uid is None:
             return search_store.SearchResult(query=query, unknown=search_store.words_of(query))
-        return find(settings, session, accounts.viewer(session, uid), query,
+        return find(settings, session, accounts.viewer(session, uid), query, store=store,
                     offset=offset, limit=limit)

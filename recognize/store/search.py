@@ -170,18 +170,28 @@ def _resolve_words(session: Session, owner_ids: Sequence[int], words: list[str],
     return terms, unknown
 
 
+Resolved = tuple[list[Term], list[str], list[Term]]  # terms, unknown words, excluded terms
+
+
+def resolve_query(session: Session, owner_ids: Sequence[int], query: str,
+                  expand: Expand | None = None) -> Resolved:
+    terms, unknown = resolve_all(session, owner_ids, query, expand)
+    return terms, unknown, excluded_terms(session, owner_ids, query, expand)
+
+
 def search(
     session: Session, owner_ids: Sequence[int], mount_ids: Sequence[int], query: str,
     expand: Expand | None = None, *, user_id: int, offset: int = 0, limit: int | None = None,
-    total_margin: int = TOTAL_MARGIN,
+    total_margin: int = TOTAL_MARGIN, resolved: Resolved | None = None,
 ) -> SearchResult:
     """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
     shared tags and those of ``owner_ids`` (the user and their shared mounts' groups), on
     the photos as ``user_id`` sees them (``tag_removals.seen_by``). A one-term ``total`` is
-    exact up to ``total_margin`` photos past the page's end."""
-    terms, unknown = resolve_all(session, owner_ids, query, expand)
-    excluded = excluded_terms(session, owner_ids, query, expand)
-    result = SearchResult(query=query, terms=terms, unknown=unknown, excluded=excluded)
+    exact up to ``total_margin`` photos past the page's end. ``resolved``: what
+    :func:`resolve_query` gave for this query and these owners (else it is called)."""
+    terms, unknown, excluded = resolved or resolve_query(session, owner_ids, query, expand)
+    result = SearchResult(query=query, terms=list(terms), unknown=list(unknown),
+                          excluded=list(excluded))
     if unknown or not terms or not mount_ids:
         return result
     seen = seen_by(session, user_id)

@@ -122,6 +122,8 @@ def test_photo_tags_add_remove_and_search_them(client) -> None:
     volcano = client.get("/api/v1/search?q=volcano", headers=ALICE).json["items"][0]["id"]
     listed = "/api/v1/tags?q=iceland"  # the list is reused until the store changes
     assert client.get(listed, headers=ALICE).json["total"] == 0
+    # the words' resolution is reused until the store changes: adding the tag is a change
+    assert client.get("/api/v1/search?q=iceland trip", headers=ALICE).json["unknown"]
     added = client.post(f"/api/v1/photos/{volcano}/tags",
                         json={"name": "iceland trip", "confidence": 0.7, "source": "script"},
                         headers=ALICE)
