@@ -117,13 +117,18 @@ class Photo(Base):
     mount: Mapped[Mount] = relationship(lazy="joined")
 
 
+STAGE_VERSION_LENGTH = 64
+"""The longest stage version the store holds (a stage whose version is longer is refused
+when it is built, on every database: PostgreSQL would refuse the row)."""
+
+
 class PhotoStage(Base):
     """Which stage ran on a photo with which version, so a new version re-runs only it."""
 
     __tablename__ = "photo_stages"
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)
-    version: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(STAGE_VERSION_LENGTH))
     done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

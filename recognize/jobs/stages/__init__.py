@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from recognize.config import Settings
 from recognize.inference.base import Runtime
+from recognize.store.models import STAGE_VERSION_LENGTH
 from recognize.store.queue import Claimed
 
 
@@ -74,6 +75,9 @@ class Entry:
     def build(self, settings: Settings) -> Stage:
         stage: Stage = importlib.import_module(self.module).build(settings)
         assert stage.name == self.name, (stage.name, self.name)
+        if len(stage.version) > STAGE_VERSION_LENGTH:
+            raise ValueError(f"stage {self.name}: version {stage.version!r} is longer than the "
+                             f"{STAGE_VERSION_LENGTH} characters the store holds")
         return stage
 
 

@@ -34,9 +34,10 @@ class TagsStage(Stage):
         self.classifier = load_classifier(settings.tags.model, runtime(settings))
         rules_path = tag_rules_path(settings)  # the parser PATCH /config and config check use
         self.rules = tag_rules(settings)
-        rules_digest = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:8]
+        # one digest of the rules file and the rule's code (the version must fit the store)
+        rules = hashlib.sha256(rules_path.read_bytes() + rule_digest().encode()).hexdigest()[:8]
         self.source = f"classifier:{self.classifier.version}"
-        self.version = f"{self.classifier.version}+rules@{rules_digest}+tags@{rule_digest()}"
+        self.version = f"{self.classifier.version}+rules@{rules}"
 
     def compute(self, work: Work) -> Any:
         from recognize.inference.classify_tags import tags_for
