@@ -117,9 +117,9 @@ class Photo(Base):
     mount: Mapped[Mount] = relationship(lazy="joined")
 
 
-STAGE_VERSION_LENGTH = 64
-"""The longest stage version the store holds (a stage whose version is longer is refused
-when it is built, on every database: PostgreSQL would refuse the row)."""
+STAGE_VERSION_LENGTH = 255
+"""The longest stage version the store holds (migration 0015; a stage whose version is longer
+is refused when it is built, on every database: PostgreSQL would refuse the row)."""
 
 
 class PhotoStage(Base):
