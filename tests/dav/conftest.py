@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.dav import real_library
-from tests.dav.library import PASSWORD, Library, Server, build
+from tests.dav.library import PASSWORD, Server
 
 SABRE = "http://sabredav.org/ns"
 
@@ -70,32 +70,6 @@ class Client:
         from urllib.parse import unquote
 
         return [unquote(h).rstrip("/").rsplit("/", 1)[-1] for h in hrefs[1:]]
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Library:
-    return build(tmp_path_factory.mktemp("dav"), password_hash)
-
-
-@pytest.fixture(scope="module")
-def server(library: Library) -> Iterator[Server]:
-    srv = Server(library.config)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def fresh(tmp_path: Path, password_hash: str) -> Iterator[tuple[Library, Server]]:
-    """A library and server of its own, for tests that change things."""
-    lib = build(tmp_path, password_hash)
-    srv = Server(lib.config)
-    yield lib, srv
-    srv.stop()
-
-
-@pytest.fixture
-def alice(server: Server) -> Client:
-    return Client(server)
 
 
 @pytest.fixture(scope="session")

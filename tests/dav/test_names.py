@@ -5,9 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from tests.dav.conftest import Client
+from tests.dav.library import Server
+from tests.dav.real_library import Real
 
 
-def test_mkcol_and_move_refuse_unusable_names(server) -> None:
+def test_mkcol_and_move_refuse_unusable_names(fresh_real: tuple[Real, Server]) -> None:
+    _, server = fresh_real
     dav = Client(server)
     assert dav("MKCOL", "/dav/people/Person%207").status == 400
     assert dav("MOVE", "/dav/people/Ann/",
