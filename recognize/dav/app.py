@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from wsgidav import util
 from wsgidav.dav_error import (
+    HTTP_BAD_REQUEST,
     HTTP_FORBIDDEN,
     HTTP_NOT_FOUND,
     DAVError,
@@ -25,6 +27,7 @@ from recognize.dav.auth import Authenticator, digest_ha1s, make_controller
 from recognize.dav.context import Backend
 from recognize.dav.errors import ErrorBodies, forward_wsgidav_logs, refusal, report
 from recognize.dav.guard import Refused, check_body, guard
+from recognize.dav.multistatus import Multistatus
 from recognize.dav.nextcloud_files import preview_path
 from recognize.dav.nextcloud_search import NextcloudQueries
 from recognize.dav.nextcloud_tags import SystemTagsPost
@@ -73,7 +76,28 @@ class FiniteRequestServer(RequestServer):
                 raise DAVError(HTTP_FORBIDDEN, "PROPFIND of a folder needs Depth: 0 or 1 "
                                "(infinite depth is refused)", err_condition=FINITE_DEPTH)
             environ["HTTP_DEPTH"] = "0"
-        return super().do_PROPFIND(environ, start_response)
+        return self._propfind(environ, start_response)
+
+    def _propfind(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """wsgidav's PROPFIND (Depth 0 or 1) with the body written as text
+        (:mod:`recognize.dav.multistatus`: the same bytes, without an element tree)."""
+        if environ["HTTP_DEPTH"] not in ("0", "1"):
+            raise DAVError(HTTP_BAD_REQUEST, f"invalid Depth header: {environ['HTTP_DEPTH']!r}")
+        res = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        if res is None:
+            raise DAVError(HTTP_NOT_FOUND, f"{environ['PATH_INFO']} does not exist")
+        self._evaluate_if_headers(res, environ)
+        mode, names = propfind_request(util.parse_xml_body(environ, allow_empty=True))
+        body = Multistatus()
+        for child in res.get_descendants(depth=environ["HTTP_DEPTH"], add_self=True):
+            props = (child.get_properties("named", name_list=names) if mode == "named"
+                     else child.get_properties(mode))
+            body.add(child.get_href(), props)
+        data = body.body()
+        start_response("207 Multi-Status", [
+            ("Content-Type", "application/xml; charset=utf-8"),
+            ("Date", util.get_rfc1123_time()), ("Content-Length", str(len(data)))])
+        return [data]
 
     def do_PROPPATCH(self, environ: dict[str, Any], start_response: Any) -> Any:
         res = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
@@ -81,6 +105,32 @@ class FiniteRequestServer(RequestServer):
         if check is not None:
             check()
         return super().do_PROPPATCH(environ, start_response)
+
+
+PROPFIND_MODES = {"{DAV:}allprop": "allprop", "{DAV:}propname": "name", "{DAV:}name": "name",
+                  "{DAV:}prop": "named"}  # wsgidav's "name" besides RFC 4918's "propname"
+
+
+def propfind_request(request: Any) -> tuple[str, list[str]]:
+    """A PROPFIND body's mode (``allprop``, ``name`` or ``named``) and, for ``named``, the
+    properties asked for; an empty body asks for all (RFC 4918 9.1). As wsgidav reads it,
+    and ``<propname/>`` (which wsgidav passes over) asks for the names."""
+    if request is None:
+        return "allprop", []
+    if request.tag != "{DAV:}propfind":
+        raise DAVError(HTTP_BAD_REQUEST, "a PROPFIND body is a DAV:propfind element")
+    mode: str | None = None
+    names: list[str] = []
+    for node in request:
+        wanted = PROPFIND_MODES.get(node.tag)
+        if wanted is None:
+            continue
+        if mode is not None and not (mode == wanted == "named"):
+            raise DAVError(HTTP_BAD_REQUEST, "allprop, propname and prop exclude each other")
+        mode = wanted
+        if wanted == "named":
+            names.extend(child.tag for child in node)
+    return mode or "named", names
 
 
 class DirBrowser(WsgiDavDirBrowser):

@@ -57,10 +57,12 @@ class Props:
         """``oc:fileid``: a photo's id on photos (as Nextcloud clients expect), else oc:id."""
         return self.oc_id()
 
-    def get_ref_url(self) -> str:
-        res = cast(_DAVResource, self)
-        ref = quote(res.provider.share_path + res.get_preferred_path())
-        return ref if self.shared_refs else quote("/~" + self.ctx.user) + ref
+    def get_ref_url(self) -> str:  # asked several times per PROPFIND entry: made once
+        if "_ref" not in self.__dict__:
+            res = cast(_DAVResource, self)
+            ref = quote(res.provider.share_path + res.get_preferred_path())
+            self.__dict__["_ref"] = ref if self.shared_refs else quote("/~" + self.ctx.user) + ref
+        return cast(str, self.__dict__["_ref"])
 
     def get_property_names(self, *, is_allprop: bool) -> list[str]:
         base: list[str] = super().get_property_names(is_allprop=is_allprop)  # type: ignore[misc]
@@ -118,8 +120,7 @@ class VirtualCollection(Props, DAVCollection):
     def __init__(self, path: str, environ: dict[str, Any], ctx: UserContext,
                  stat: Stat | None = None) -> None:
         super().__init__(path, environ)
-        self.ctx = ctx
-        self._stat = stat
+        self.ctx, self._stat = ctx, stat
         self._members: list[_DAVResource] | None = None
 
     # --- members ---------------------------------------------------------------------
