@@ -46,12 +46,14 @@ def serve(settings: Settings) -> int:
     try:
         require_data_dir(settings.store.data_dir)
         store = open_store(settings)
-        app = make_app(settings, store)
         if settings.server.worker:
             from recognize.jobs.cascade import Cascade
 
-            cascade = Cascade(settings, store)
+            cascade = Cascade(settings, store)  # its stages are built while the app is made
+        app = make_app(settings, store)
+        if cascade is not None:
             cascade.start()
+            cascade.worker.ready()  # a stage that cannot be built stops the start
         server = listen(settings, app)
     except BaseException:
         if cascade is not None:
@@ -146,7 +148,13 @@ def run_worker(settings: Settings) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    cascade.start()
+    try:
+        cascade.start()  # the first crawl runs while the stages are being built
+        cascade.worker.ready()  # a stage that cannot be built stops the start
+    except BaseException:
+        cascade.stop()
+        store.close()
+        raise
     print(f"recognize worker {cascade.worker.name} running; stop with SIGTERM", flush=True)
     try:
         stop.wait()

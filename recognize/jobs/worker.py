@@ -8,13 +8,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from recognize.config import Settings
 from recognize.errors import MediaError, StorageError
-from recognize.jobs.stages import Stage, Work, build_stages, plan
+from recognize.jobs.stages import Stage, Work, build_stages, plan, stage_names
 from recognize.log import get_logger
 from recognize.store import Store
 from recognize.store import photos as photo_store
@@ -63,22 +63,46 @@ class Worker:
     def __init__(self, settings: Settings, store: Store, stages: Sequence[Stage] | None = None):
         self.settings = settings
         self.store = store
-        self.stages = list(build_stages(settings) if stages is None else stages)
+        # the stages (their imports: numpy, libvips, OpenVINO) are built in a thread of their
+        # own, so the first crawl runs meanwhile; ``ready()`` waits and raises a build error
+        self._stages: Future[list[Stage]] = Future()
+        if stages is None:
+            self._names = stage_names(settings)
+            threading.Thread(target=self._build, name="stages", daemon=True).start()
+        else:
+            self._names = [s.name for s in stages]
+            self._stages.set_result(list(stages))
         self.name = worker_name()
         self.counters = Counters()
         self._local = threading.local()
         self.faces_changed: set[int] = set()  # mounts whose faces changed: persons to update
         self.hashes_changed: set[int] = set()  # mounts with newly hashed photos: duplicates
 
+    def _build(self) -> None:
+        try:
+            self._stages.set_result(build_stages(self.settings))
+        except BaseException as exc:  # handed to whoever waits for the stages
+            self._stages.set_exception(exc)
+
+    def ready(self) -> list[Stage]:
+        """The built stages, once built (a build error is raised here)."""
+        return self._stages.result()
+
+    @property
+    def stages(self) -> list[Stage]:
+        return self.ready()
+
     def close(self) -> None:
-        for stage in self.stages:
-            stage.close()
+        if self._stages.done() and self._stages.exception() is None:
+            for stage in self._stages.result():
+                stage.close()
         executor = getattr(self._local, "executor", None)
         if executor is not None:
             executor.shutdown(wait=False)
 
     def stage_names(self) -> list[str]:
-        return [s.name for s in self.stages]
+        """The stages' names, known before they are built."""
+        return list(self._names)
 
     def reconcile(self, mount_id: int) -> int:
         """Queue the stages whose version changed (or that were enabled) for indexed photos."""
