@@ -31,6 +31,10 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.dav.real_library import Real
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -88,6 +92,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# --- the real library (tests/dav/real_library.py): real photos, the real cascade, once per session --
+@pytest.fixture(scope="session")
+def real_template(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Real:
+    """The real library (see ``real_library``), indexed once per session; copy it to change it."""
+    from tests.dav import real_library
+
+    return real_library.build(tmp_path_factory.mktemp("real-library"), password_hash)
+
+
+@pytest.fixture(scope="session")
+def more_template(real_template: Real, tmp_path_factory: pytest.TempPathFactory) -> Real:
+    """The real library with ``real_library.MORE`` (a second scan), once per session."""
+    from tests.dav import real_library
+
+    return real_library.build_more(real_template, tmp_path_factory.mktemp("more-library"))
 
 
 # --- a real PostgreSQL server, started once per session -----------------------------------------
@@ -173,7 +194,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 # --- markers that say what a test costs: FAST=1 (`-m "not (slow or heavy or ...)"`) skips them --
 HEAVY_FIXTURES = {
-    "world", "indexed", "server", "fresh", "library", "real_template", "real_faces", "demo_store",
+    "world", "indexed", "server", "real_template", "more_template", "real_faces", "demo_store",
 }
 """Fixtures that start a server process or run a model (a scan with the real cascade)."""
 POSTGRES_FIXTURES = {"postgres_url", "fresh_pg"}

@@ -72,13 +72,6 @@ class Client:
         return [unquote(h).rstrip("/").rsplit("/", 1)[-1] for h in hrefs[1:]]
 
 
-@pytest.fixture(scope="session")
-def real_template(tmp_path_factory: pytest.TempPathFactory,
-                  password_hash: str) -> real_library.Real:
-    """The real library (see ``real_library``), indexed once per session; copy it to change it."""
-    return real_library.build(tmp_path_factory.mktemp("real-library"), password_hash)
-
-
 @pytest.fixture(scope="module")
 def shared_real(real_template: real_library.Real,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[real_library.Real, Server]]:
@@ -108,13 +101,6 @@ def fresh_real(real_template: real_library.Real,
     srv = Server(lib.config)
     yield lib, srv
     srv.stop()
-
-
-@pytest.fixture(scope="session")
-def more_template(real_template: real_library.Real,
-                  tmp_path_factory: pytest.TempPathFactory) -> real_library.Real:
-    """The real library with ``real_library.MORE`` (a second scan), once per session."""
-    return real_library.build_more(real_template, tmp_path_factory.mktemp("more-library"))
 
 
 def _served(template: real_library.Real, to: Path) -> Iterator[tuple[real_library.Real, Server]]:

@@ -12,22 +12,21 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from tests.dav.conftest import Reply
-from tests.dav.library import PASSWORD, Library
+from tests.dav.library import PASSWORD
 from tests.dav.real_library import Real
 
 HOST = "127.0.0.1:8080"
 
 
-def make_wsgi_app(library: Library | Real) -> Any:
-    """The whole app in-process over ``library``'s config (a store of its own for a ``Real``)."""
+def make_wsgi_app(library: Real) -> Any:
+    """The whole app in-process over ``library``'s config, with a store of its own."""
     from recognize import config as config_mod
     from recognize.store import Store
     from recognize.wsgi import make_app
 
     settings = config_mod.load(library.config)
     settings.server.allow_basic_over_http = True  # in-process calls carry no real address
-    store = library.store if isinstance(library, Library) else Store(settings.database_url())
-    return make_app(settings, store)
+    return make_app(settings, Store(settings.database_url()))
 
 
 @dataclass

@@ -194,13 +194,10 @@ def faces(real: Real, where: str = "1", args: tuple[object, ...] = ()) -> list[F
 
 def counting(real: Real) -> CountingDav:
     """``library.counting_dav`` on a real library (a store of its own on the copy's database)."""
-    from types import SimpleNamespace
-
     from recognize import config as config_mod
     from recognize.store import Store
 
-    store = Store(config_mod.load(real.config).database_url())
-    return counting_dav(SimpleNamespace(config=real.config, store=store))  # type: ignore[arg-type]
+    return counting_dav(real.config, Store(config_mod.load(real.config).database_url()))
 
 
 def person_folders(real: Real, user: str = "alice") -> dict[str, set[str]]:

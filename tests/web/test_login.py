@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import base64
 import stat
+from pathlib import Path
 from typing import Any
 
 from recognize import config as config_mod
-from recognize.config import Settings
 from recognize.passwords import hash_password
 from tests.conftest import TEST_PASSWORD
-from tests.dav.library import Library
-from tests.web.conftest import form_token, log_in, make_client, page_token, secret_file
+from tests.dav.real_library import faces
+from tests.web.conftest import Site, form_token, log_in, page_token, secret_file
 
 
 def _basic(user: str, password: str) -> dict[str, str]:
@@ -58,9 +58,9 @@ def test_login_form_needs_its_token(client: Any) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_failed_logins_count_with_basic_and_lock_out(settings: Settings,
-                                                     library: Library) -> None:
-    client = make_client(settings, library, remote="127.0.0.9")
+def test_failed_logins_count_with_basic_and_lock_out(site: Site) -> None:
+    settings = site.settings
+    client = site.client(remote="127.0.0.9")
     token = form_token(client.get("/login").get_data(as_text=True))
     bad = {"user": "bob", "password": "wrong", "csrf": token}
     first = client.post("/login", data=bad)
@@ -75,9 +75,8 @@ def test_failed_logins_count_with_basic_and_lock_out(settings: Settings,
     assert api.status_code == 429
 
 
-def test_no_password_over_plain_http_from_elsewhere(settings: Settings,
-                                                    library: Library) -> None:
-    client = make_client(settings, library, remote="192.0.2.7")
+def test_no_password_over_plain_http_from_elsewhere(site: Site) -> None:
+    client = site.client(remote="192.0.2.7")
     page = client.get("/login")
     assert page.status_code == 403 and "HTTPS" in page.get_data(as_text=True)
     assert client.post("/login", data={"user": "alice", "password": TEST_PASSWORD}
@@ -92,9 +91,10 @@ def test_next_stays_on_this_site(client: Any) -> None:
         client.post("/logout", data={"csrf": page_token(client.get("/").get_data(as_text=True))})
 
 
-def test_the_api_takes_the_cookie_and_wants_the_token_for_changes(alice: Any,
-                                                                  library: Library) -> None:
-    ben = library.persons["Ben"]
+def test_the_api_takes_the_cookie_and_wants_the_token_for_changes(fresh_alice: Any,
+                                                                  fresh_site: Site) -> None:
+    alice, real = fresh_alice, fresh_site.real
+    ben = real.person("ben")
     listed = alice.get("/api/v1/persons")
     assert listed.status_code == 200 and "Set-Cookie" not in listed.headers  # set once, at login
     refused = alice.patch(f"/api/v1/persons/{ben}", json={"name": "Benjamin"})
@@ -102,7 +102,7 @@ def test_the_api_takes_the_cookie_and_wants_the_token_for_changes(alice: Any,
     forged = alice.patch(f"/api/v1/persons/{ben}", json={"name": "Benjamin"},
                          headers={"X-CSRF-Token": "forged"})
     assert forged.status_code == 403
-    face = library.faces["free_night_1"]
+    face = faces(real, "f.photo_id = ?", (real.photos["photos/lone.jpg"],))[0].id  # unassigned
     assert alice.post(f"/api/v1/faces/{face}/ignore").status_code == 403
     assert alice.get(f"/api/v1/persons/{ben}").json["name"] == "Ben"  # nothing changed
     done = alice.patch(f"/api/v1/persons/{ben}", json={"name": "Benjamin"},
@@ -111,7 +111,7 @@ def test_the_api_takes_the_cookie_and_wants_the_token_for_changes(alice: Any,
     assert alice.patch(f"/api/v1/persons/{ben}", json={"name": "Ben"},
                        headers={"X-CSRF-Token": alice.token}).status_code == 200
     # bob's person stays bob's: the cookie is alice's
-    zed = library.persons["bob:Zed"]
+    zed = real.person("zed")
     assert alice.get(f"/api/v1/persons/{zed}").status_code == 404
 
 
@@ -128,20 +128,19 @@ def test_logout_ends_the_session_even_for_a_kept_cookie(alice: Any) -> None:
     assert "log in again" in api.json["error"]["message"]
 
 
-def test_the_secret_is_kept_and_survives_a_restart(alice: Any, settings: Settings,
-                                                   library: Library) -> None:
-    path = secret_file(library)
+def test_the_secret_is_kept_and_survives_a_restart(alice: Any, site: Site) -> None:
+    path = secret_file(site)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(path.read_bytes()) >= 32
-    again = make_client(settings, library)  # a new app: as after a restart
+    again = site.client()  # a new app: as after a restart
     again.set_cookie("recognize_session", alice.get_cookie("recognize_session").value)
     assert again.get("/").status_code == 200
 
 
-def test_a_new_password_ends_the_sessions(alice: Any, library: Library) -> None:
-    text = library.config.read_text()
-    old = config_mod.load(library.config).users[0].password_hash.get_secret_value()
-    changed = library.folder / "changed.toml"
+def test_a_new_password_ends_the_sessions(alice: Any, site: Site, tmp_path: Path) -> None:
+    text = site.real.config.read_text()
+    old = site.settings.users[0].password_hash.get_secret_value()
+    changed = tmp_path / "changed.toml"
     changed.write_text(text.replace(old, hash_password("another one"), 1))
-    client = make_client(config_mod.load(changed), library)
+    client = site.client(settings=config_mod.load(changed))
     client.set_cookie("recognize_session", alice.get_cookie("recognize_session").value)
     assert client.get("/").status_code == 302
