@@ -26,8 +26,9 @@ EXIF orientation, GPS and dates copied by exiftool. Then, in one run, per size:
 workers, the per-stage cost and the worker start; the default runs the default config.
 Worker start is measured apart: seconds from spawning ``recognize worker`` on an empty mount,
 over a store created beforehand (creating it is a first start's, once), until the store
-records its crawl of that mount (aim <= 1 s). That covers imports, opening the store, building
-the stages (in a thread of their own, beside the crawl) and the first crawl; models that a worker loads lazily on its first photo are not
+records its crawl of that mount (aim <= 1 s). That covers imports, opening the store,
+building the stages (in a thread of their own, beside the crawl) and the first crawl;
+models that a worker loads lazily on its first photo are not
 in it (they are in "first done").
 """
 
