@@ -13,7 +13,7 @@ from recognize.inference.base import load_manifest
 from recognize.inference.objects import ObjectTag, object_tags
 from recognize.jobs.stages import STAGES, Work, stage_names
 from recognize.jobs.stages.objects import count_tags
-from tests.conftest import shared
+from tests.conftest import MODELS_CACHE, shared
 
 
 def test_objects_is_one_entry_off_by_default() -> None:
@@ -30,14 +30,14 @@ def test_people_are_counted_from_two() -> None:
 
 @pytest.mark.heavy
 @pytest.mark.slow
-def test_the_stage_tags_a_group_photo(tmp_path: Any) -> None:
+def test_the_stage_tags_a_group_photo() -> None:
     import pyvips
 
     try:
         load_manifest()["nanodet"].verified_path()
     except ModelError as exc:
         pytest.skip(str(exc))
-    settings = Settings(objects={"enabled": True}, inference={"cache_dir": str(tmp_path)})
+    settings = Settings(objects={"enabled": True}, inference={"cache_dir": str(MODELS_CACHE)})
     stage = next(e for e in STAGES if e.name == "objects").build(settings)
     photo = shared("faces") / "groups/facerec__two_people.jpg"
     pixels = pyvips.Image.thumbnail(str(photo), 1024, size="down").numpy()
@@ -71,7 +71,7 @@ def test_boxes_are_stored_and_shown_to_owners_only(tmp_path: Any, password_hash:
     shutil.copy(shared("faces") / "groups/facerec__two_people.jpg", photos / "two.jpg")
     path = write_config(tmp_path, {"photos": photos}, password_hash,
                         faces={"enabled": False}, tags={"enabled": False},
-                        objects={"enabled": True}, inference={"cache_dir": str(tmp_path / "c")})
+                        objects={"enabled": True}, inference={"cache_dir": str(MODELS_CACHE)})
     settings = config_mod.load(path)
     store = open_store(settings)
     scan(settings, store)

@@ -8,9 +8,10 @@ import pytest
 
 from recognize.config import Settings
 from recognize.inference.wordnet import DEBIAN_WORDNET
+from tests.conftest import MODELS_CACHE
 
 
-def test_the_version_covers_the_tag_rule_code(tmp_path) -> None:
+def test_the_version_covers_the_tag_rule_code() -> None:
     if not (DEBIAN_WORDNET / "data.noun").is_file():
         pytest.skip(f"WordNet is absent from {DEBIAN_WORDNET}")
     from recognize.jobs.config_check import tag_rules_path
@@ -18,7 +19,7 @@ def test_the_version_covers_the_tag_rule_code(tmp_path) -> None:
     from recognize.jobs.stages.tags import rule_digest
     from recognize.store.models import STAGE_VERSION_LENGTH
 
-    settings = Settings(inference={"cache_dir": str(tmp_path)})
+    settings = Settings(inference={"cache_dir": str(MODELS_CACHE)})
     stage = next(e for e in STAGES if e.name == "tags").build(settings)
     rules = tag_rules_path(settings).read_bytes() + rule_digest().encode()
     digest = hashlib.sha256(rules).hexdigest()[:8]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from recognize.inference.ocr import TextLine
 from recognize.jobs.stages import STAGES, Work, stage_names
 from recognize.jobs.stages.text import text_words
 from recognize.store.tags import HIDDEN_TAG_KINDS
-from tests.conftest import shared
+from tests.conftest import MODELS_CACHE, shared
 
 
 def test_text_is_one_entry_off_by_default_and_hidden_from_tags() -> None:
@@ -33,7 +32,7 @@ def test_words_are_normalised() -> None:
 
 
 @pytest.mark.heavy
-def test_the_stage_reads_drawn_words_and_not_plain_photos(tmp_path: Any) -> None:
+def test_the_stage_reads_drawn_words_and_not_plain_photos() -> None:
     import pyvips
 
     from bench.ocr import draw
@@ -42,7 +41,7 @@ def test_the_stage_reads_drawn_words_and_not_plain_photos(tmp_path: Any) -> None
         load_manifest()["ppocr-v4-det"].verified_path()
     except ModelError as exc:
         pytest.skip(str(exc))
-    settings = Settings(text={"enabled": True}, inference={"cache_dir": str(tmp_path)})
+    settings = Settings(text={"enabled": True}, inference={"cache_dir": str(MODELS_CACHE)})
     stage = next(e for e in STAGES if e.name == "text").build(settings)
     photos = sorted((shared("faces") / "identities").rglob("*.jpg"))
     pixels, truth = draw(photos[0], 0)
