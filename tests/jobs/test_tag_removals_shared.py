@@ -1,12 +1,15 @@
 """On a mount two users own, one user's tag corrections are that user's alone: a tag alice
 takes off stays on for bob (and off for her when the real tags stage runs again), and a tag
-she puts on by hand is hers. Read through the API (photo tags, tag counts, search)."""
+she puts on by hand is hers. Read through the API (photo tags, tag counts, search) and
+WebDAV's tags/ folders."""
 
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import tomllib
+from urllib.parse import quote, unquote
 
 import pytest
 import tomli_w
@@ -147,3 +150,41 @@ def test_a_tag_one_owner_puts_on_by_hand_is_theirs(family: Family) -> None:
     assert family.put("bob", dog, tag) == 201  # both have put it on: each has their own
     assert family.untag("alice", dog, tag) == 204
     assert name not in family.tags("alice", dog) and name in family.tags("bob", dog)
+
+
+def test_webdav_tag_folders_keep_each_owners_corrections(family: Family) -> None:
+    """The same corrections through WebDAV's tags/ (DELETE untags, COPY tags): each owner's
+    folder shows their own view, and the API agrees."""
+    from recognize.wsgi import make_app
+    from tests.dav.inprocess import HOST, InProcess
+
+    family.settings.server.allow_basic_over_http = True  # in-process calls carry no address
+    app = make_app(family.settings, family.store)
+    dav = {user: InProcess(app, user) for user in ("alice", "bob")}
+    dog, fish = family.photo(PHOTOS[0]), family.photo(PHOTOS[1])
+    name, _ = leaf(family, dog)
+    fish_name, fish_tag = leaf(family, fish)
+    dog_file = PHOTOS[0].rsplit("/", 1)[-1]
+
+    def listed(user: str, tag: str) -> set[str]:
+        reply = dav[user]("PROPFIND", f"/dav/tags/{quote(tag)}/", headers={"Depth": "1"})
+        if reply.status == 404:
+            return set()
+        assert reply.status == 207, reply.body[:300]
+        hrefs = re.findall(rb"<[^>]*href>([^<]+)</", reply.body)[1:]
+        return {unquote(h.decode()).rstrip("/").rsplit("/", 1)[-1] for h in hrefs}
+
+    assert dog_file in listed("alice", name) and dog_file in listed("bob", name)
+    assert dav["alice"]("DELETE", f"/dav/tags/{quote(name)}/{quote(dog_file)}").status == 204
+    assert dog_file not in listed("alice", name)
+    assert dog_file in listed("bob", name)  # bob keeps it
+    assert name in family.tags("bob", dog) and name not in family.tags("alice", dog)
+
+    source = f"/dav/files/family/{quote(dog_file)}"
+    target = f"http://{HOST}/dav/tags/{quote(fish_name)}/{quote(dog_file)}"
+    reply = dav["alice"]("COPY", source, headers={"Destination": target})
+    assert reply.status in (201, 204), reply.body[:300]
+    assert dog_file in listed("alice", fish_name)  # alice tagged it by hand: hers alone
+    assert dog_file not in listed("bob", fish_name)
+    assert fish_tag in family.tags("alice", dog).values()
+    assert fish_tag not in family.tags("bob", dog).values()
