@@ -78,6 +78,21 @@ def write_config(folder: Path, photos: dict[str, Path], password_hash: str, **se
     return path
 
 
+def exif_sample(to: Path, every: int = 2) -> Path:
+    """Every ``every``-th photo of ``../shared/data/exif`` (sorted, sub-folders kept) copied
+    to ``to``: the same mix of cameras, formats and orientations for tests that need many
+    real photos but not all of them (a kill-and-resume test)."""
+    from recognize.jobs.crawl import walk
+    from recognize.media import SUPPORTED_EXTENSIONS
+
+    exif = shared("exif")
+    for found in sorted(walk(exif, frozenset(SUPPORTED_EXTENSIONS)), key=lambda f: f.path)[::every]:
+        target = to / found.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(exif / found.path, target)
+    return to
+
+
 def wait_for(predicate, timeout: float = 60.0, every: float = 0.2) -> bool:
     """Poll ``predicate`` every ``every`` s until it holds (True) or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout

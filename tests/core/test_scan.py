@@ -15,7 +15,7 @@ import pytest
 
 from recognize.jobs.crawl import walk
 from recognize.media import SUPPORTED_EXTENSIONS
-from tests.conftest import shared, write_config
+from tests.conftest import exif_sample, shared, write_config
 
 EXT = frozenset(SUPPORTED_EXTENSIONS)
 
@@ -82,7 +82,7 @@ def test_bad_files_are_recorded_and_the_batch_goes_on(tmp_path: Path, password_h
 
 
 def test_killed_scan_loses_and_repeats_nothing(tmp_path: Path, password_hash: str) -> None:
-    exif = shared("exif")
+    exif = exif_sample(tmp_path / "exif")  # 69 of the 137: 207 stage rows, killed at 10/40/80
     config = write_config(tmp_path, {"exif": exif}, password_hash, jobs={"batch_size": 4})
     files = sum(1 for _ in walk(exif, EXT))
     kills = 0
