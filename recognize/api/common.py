@@ -111,9 +111,11 @@ def name_field(data: dict[str, Any], name: str = "name", required: bool = True) 
 
 
 def user_mounts() -> dict[str, int]:
-    _, store = ctx()
+    """The user's served mounts (configured, with the user among their owners)."""
+    settings, store = ctx()
     with store.reading() as session:
-        return {m.name: m.id for m in accounts.mounts_of(session, g.user)}
+        return {m.name: m.id for m in accounts.served_mounts(session, g.user,
+                                                             settings.mount_owners())}
 
 
 def user_id() -> int:

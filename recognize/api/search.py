@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
-from recognize.api.common import ApiError, ctx, paging, viewer
+from recognize.api.common import ApiError, ctx, paging, user_mounts, viewer
 from recognize.api.v1 import photo_json
 from recognize.jobs.search import search_photos
 from recognize.store import photos as photo_store
@@ -25,7 +25,8 @@ def search() -> Any:
     if len(query) > MAX_QUERY:
         raise ApiError(400, f"q must be at most {MAX_QUERY} characters")
     offset, limit = paging(50)
-    result = search_photos(settings, store, g.user, query, offset=offset, limit=limit)
+    result = search_photos(settings, store, g.user, query, offset=offset, limit=limit,
+                           served=set(user_mounts().values()))
     items: list[dict[str, Any]] = []
     if result.photo_ids:
         with store.reading() as session:

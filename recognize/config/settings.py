@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         url = self.store.url.get_secret_value()
         return url or f"sqlite:///{self.store.data_dir / 'recognize.db'}"
 
+    def mount_owners(self) -> dict[str, tuple[str, ...]]:
+        """Each configured mount's owners (what is served; the store may hold more)."""
+        return {m.name: tuple(m.owners) for m in self.mounts}
+
     def mount(self, name: str) -> MountSettings:
         for mount in self.mounts:
             if mount.name == name:

@@ -118,10 +118,9 @@ class Backend:
         configured = {m.name: m for m in self.settings.mounts}
         uid = accounts.user_id(session, user)
         mounts = []
-        for ref in accounts.mounts_of(session, user) if uid is not None else []:
-            cfg = configured.get(ref.name)
-            if cfg is None or user not in cfg.owners:
-                continue  # no longer configured: not served
+        served = accounts.served_mounts(session, user, self.settings.mount_owners())
+        for ref in served if uid is not None else []:
+            cfg = configured[ref.name]
             remote = cfg.path.startswith(("http://", "https://"))
             mounts.append(MountInfo(ref.id, ref.name, Path(cfg.path), cfg.writable and not remote,
                                     cfg.follow_symlinks, remote))

@@ -172,11 +172,13 @@ def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: s
 
 
 def search_photos(settings: Settings, store: Store, user: str, query: str, *,
-                  offset: int = 0, limit: int | None = None) -> search_store.SearchResult:
-    """Photos of ``user`` matching ``query`` (ids ranked best first; see store.search)."""
+                  offset: int = 0, limit: int | None = None,
+                  served: Collection[int] | None = None) -> search_store.SearchResult:
+    """Photos of ``user`` matching ``query`` (ids ranked best first; see store.search), in
+    the ``served`` mounts only (those configured; None: every mount the user owns)."""
     with store.reading() as session:
         uid = accounts.user_id(session, user)
         if uid is None:
             return search_store.SearchResult(query=query, unknown=search_store.words_of(query))
-        return find(settings, session, accounts.viewer(session, uid), query, store=store,
-                    offset=offset, limit=limit)
+        return find(settings, session, accounts.viewer(session, uid, served), query,
+                    store=store, offset=offset, limit=limit)

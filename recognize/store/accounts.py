@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -72,6 +72,13 @@ def _group(session: Session, by_name: dict[str, User], mount: str) -> User:
 def mounts_of(session: Session, user: str) -> list[MountRef]:
     rows = session.scalars(select(Mount).join(Mount.owners).where(User.name == user))
     return [MountRef(m.id, m.name, m.location) for m in rows]
+
+
+def served_mounts(session: Session, user: str,
+                  configured: Mapping[str, Collection[str]]) -> list[MountRef]:
+    """The user's mounts still configured with the user among their owners (``configured``:
+    mount name -> owners, from the config): a mount taken out keeps its rows, unserved."""
+    return [m for m in mounts_of(session, user) if user in configured.get(m.name, ())]
 
 
 def user_id(session: Session, name: str) -> int | None:

@@ -29,10 +29,11 @@ class Counts:
     ignored: int
 
 
-def viewer_of(store: Store, user: str) -> Viewer | None:
-    """The user's view of persons and faces, or None while they have no data yet."""
+def viewer_of(settings: Settings, store: Store, user: str) -> Viewer | None:
+    """The user's view of persons and faces (in the served mounts), or None while they have
+    no data yet."""
     with store.reading() as session:
-        served = {m.id for m in accounts.mounts_of(session, user)}
+        served = {m.id for m in accounts.served_mounts(session, user, settings.mount_owners())}
         uid = accounts.user_id(session, user)
         return None if uid is None else accounts.viewer(session, uid, served)
 

@@ -63,8 +63,8 @@ def _render(template: str, status: int = 200, **values: Any) -> Any:
 
 
 def _viewer() -> Any:
-    _, store = _ctx()
-    return data.viewer_of(store, g.user)
+    settings, store = _ctx()
+    return data.viewer_of(settings, store, g.user)
 
 
 def _offset() -> int:
