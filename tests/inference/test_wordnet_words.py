@@ -42,13 +42,15 @@ def test_cached_map_is_keyed_by_its_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_wordnet_nouns(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The real map from Debian's WordNet (a minute or more to build)."""
+def test_real_wordnet_nouns() -> None:
+    """The real map from Debian's WordNet (half a minute or more to build: in the session's
+    model cache, so the search tests read the same map)."""
     from recognize.inference.wordnet_table import load_class_table
     from recognize.inference.wordnet_words import prepare_words
     from recognize.jobs.search import _table_key
+    from tests.conftest import MODELS_CACHE
 
-    models = tmp_path_factory.mktemp("words")
+    models = MODELS_CACHE
     try:
         table = load_class_table(models)
     except Exception as exc:  # pragma: no cover - needs wordnet-base and timm's class list
