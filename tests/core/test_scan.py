@@ -35,7 +35,7 @@ def _db(config: Path) -> sqlite3.Connection:
 
 
 def test_scan_exif_folder_then_rescan_decodes_nothing(tmp_path: Path, password_hash: str) -> None:
-    exif = shared("exif")
+    exif = exif_sample(tmp_path / "exif")  # every other photo (test_media_exif reads them all)
     config = write_config(tmp_path, {"exif": exif}, password_hash, jobs={"batch_size": 8})
     first = json.loads(recognize(config, "scan", "--json").stdout.strip().splitlines()[-1])
     files = sum(1 for _ in walk(exif, EXT))
@@ -49,7 +49,7 @@ def test_scan_exif_folder_then_rescan_decodes_nothing(tmp_path: Path, password_h
     assert status["files"] == files and status["queued"] == 0
     assert status["done"] + status["partial"] + status["failed"] == files
     with _db(config) as db:
-        labels = json.loads((exif / "labels.json").read_text())
+        labels = json.loads((shared("exif") / "labels.json").read_text())
         rows = dict(db.execute("SELECT path, make FROM photos").fetchall())
     entries = labels.items() if isinstance(labels, dict) else [(e["file"], e) for e in labels]
     checked = 0
