@@ -39,6 +39,7 @@ _lock = threading.Lock()
 _indexes: dict[Path, WordIndex | None] = {}
 _building: set[Path] = set()
 _versions = itertools.count(1)
+MEMO_SIZE = 1024  # queries and phrases whose resolution is kept (Store.memo)
 
 
 class WordIndex:
@@ -94,7 +95,7 @@ class WordIndex:
         return frozenset(self.words.get(phrase.lower(), ()))
 
 
-def _table_key(models_dir: Path) -> str:
+def table_key(models_dir: Path) -> str:
     from recognize.inference.wordnet_table import TABLE_FILE
 
     return hashlib.sha256((models_dir / TABLE_FILE).read_bytes()).hexdigest()[:16]
@@ -122,7 +123,7 @@ def _load_index(models_dir: Path) -> WordIndex | None:
         from recognize.inference.wordnet_words import load_words, scene_rules
 
         table = load_class_table(models_dir)
-        nouns = load_words(models_dir, _table_key(models_dir))
+        nouns = load_words(models_dir, table_key(models_dir))
         if nouns is None:
             _build_nouns_later(models_dir)
         return WordIndex(table.synsets, nouns, scene_rules())
@@ -140,7 +141,7 @@ def _build_nouns_later(models_dir: Path) -> None:
         from recognize.inference.wordnet_words import prepare_words
 
         try:
-            prepare_words(models_dir, _table_key(models_dir))
+            prepare_words(models_dir, table_key(models_dir))
         except Exception as exc:
             log.warning("search word map not built: %s", exc)
             return
@@ -155,17 +156,25 @@ def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: s
          ) -> search_store.SearchResult:
     """The user's photos matching ``query`` (API and WebDAV alike: one parser, one index).
     With ``store``, the words' resolution to tags is reused until something is committed
-    (``Store.memo``; it reads in a session of its own, begun after the generation)."""
+    (``Store.memo``), per query and per phrase (so "dog 2019 paris" reuses what "dog" and
+    "paris" found in other queries); each is read in a session of its own, begun after the
+    generation."""
     index = word_index(settings.models_dir()) if settings.tags.enabled else None
     expand = index.expand if index is not None else None
     resolved = None
     if store is not None:
-        def resolve() -> search_store.Resolved:
-            with store.reading() as own:
-                return search_store.resolve_query(own, viewer.owner_ids, query, expand)
+        owners = tuple(viewer.owner_ids)
+        version = index.version if index is not None else 0
 
-        resolved = store.memo(("search-terms", tuple(viewer.owner_ids), query,
-                               index.version if index is not None else 0), resolve, size=256)
+        def phrase(text: str) -> search_store.Term:
+            def compute() -> search_store.Term:
+                with store.reading() as own:
+                    return search_store.resolve(own, owners, text, expand)
+
+            return store.memo(("search-phrase", owners, text, version), compute, size=MEMO_SIZE)
+
+        resolved = store.memo(("search-terms", owners, query, version), lambda: (
+            search_store.resolve_query(session, owners, query, expand, phrase)), size=MEMO_SIZE)
     return search_store.search(session, viewer.owner_ids, viewer.mount_ids, query, expand,
                                user_id=viewer.user_id, offset=offset, limit=limit,
                                resolved=resolved)

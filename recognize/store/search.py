@@ -43,6 +43,8 @@ _SPLIT = re.compile(r"[\s,;+]+")
 TOTAL_MARGIN = 1000  # a one-term total is exact up to this many photos past the page's end
 # confidence floors tried in turn for a term's best rows (1 - 0.1 * 2**k), then none
 RANK_FLOORS = (0.9, 0.8, 0.6, 0.2)
+LIST_RATIO = 3  # a checked term of at most this many times the driver's rows is read as a list
+DRIVER_ROWS = 65536  # a one-term driver's rows are counted up to this many (see _listed)
 
 
 @dataclass(frozen=True)
@@ -134,34 +136,43 @@ def resolve(session: Session, owner_ids: Sequence[int], phrase: str, expand: Exp
     return Term(phrase, (), ())
 
 
+Lookup = Callable[[str], Term]  # phrase → its term (``resolve`` for one session and owners)
+
+
 def resolve_all(session: Session, owner_ids: Sequence[int], query: str,
-                expand: Expand | None = None) -> tuple[list[Term], list[str]]:
+                expand: Expand | None = None, lookup: Lookup | None = None
+                ) -> tuple[list[Term], list[str]]:
     """Terms of the query (two-word phrases first) and the words that found nothing;
-    ``-word`` terms are left to ``excluded_terms``."""
+    ``-word`` terms are left to ``excluded_terms``. ``lookup``: what ``resolve`` gives for a
+    phrase in this session for these owners (e.g. remembered; else ``resolve`` is called)."""
     words = [w for w in words_of(query) if not w.startswith("-")]
-    return _resolve_words(session, owner_ids, words, expand)
+    return _resolve_words(lookup or _lookup(session, owner_ids, expand), words)
 
 
 def excluded_terms(session: Session, owner_ids: Sequence[int], query: str,
-                   expand: Expand | None = None) -> list[Term]:
+                   expand: Expand | None = None, lookup: Lookup | None = None) -> list[Term]:
     """The ``-word`` terms of the query (a word that finds nothing excludes nothing)."""
     words = [w.lstrip("-") for w in words_of(query) if w.startswith("-") and w.strip("-")]
-    return [t for t in (resolve(session, owner_ids, w, expand) for w in words) if t.tag_ids]
+    find = lookup or _lookup(session, owner_ids, expand)
+    return [t for t in (find(w) for w in words) if t.tag_ids]
 
 
-def _resolve_words(session: Session, owner_ids: Sequence[int], words: list[str],
-                   expand: Expand | None) -> tuple[list[Term], list[str]]:
+def _lookup(session: Session, owner_ids: Sequence[int], expand: Expand | None) -> Lookup:
+    return lambda phrase: resolve(session, owner_ids, phrase, expand)
+
+
+def _resolve_words(resolve: Lookup, words: list[str]) -> tuple[list[Term], list[str]]:
     terms: list[Term] = []
     unknown: list[str] = []
     i = 0
     while i < len(words):
         if i + 1 < len(words):
-            pair = resolve(session, owner_ids, f"{words[i]} {words[i + 1]}", expand)
+            pair = resolve(f"{words[i]} {words[i + 1]}")
             if pair.tag_ids:
                 terms.append(pair)
                 i += 2
                 continue
-        term = resolve(session, owner_ids, words[i], expand)
+        term = resolve(words[i])
         if term.tag_ids:
             terms.append(term)
         else:
@@ -174,21 +185,24 @@ Resolved = tuple[list[Term], list[str], list[Term]]  # terms, unknown words, exc
 
 
 def resolve_query(session: Session, owner_ids: Sequence[int], query: str,
-                  expand: Expand | None = None) -> Resolved:
-    terms, unknown = resolve_all(session, owner_ids, query, expand)
-    return terms, unknown, excluded_terms(session, owner_ids, query, expand)
+                  expand: Expand | None = None, lookup: Lookup | None = None) -> Resolved:
+    terms, unknown = resolve_all(session, owner_ids, query, expand, lookup)
+    return terms, unknown, excluded_terms(session, owner_ids, query, expand, lookup)
 
 
 def search(
     session: Session, owner_ids: Sequence[int], mount_ids: Sequence[int], query: str,
     expand: Expand | None = None, *, user_id: int, offset: int = 0, limit: int | None = None,
     total_margin: int = TOTAL_MARGIN, resolved: Resolved | None = None,
+    list_ratio: int = LIST_RATIO,
 ) -> SearchResult:
     """Photo ids of the mounts matching every term, ranked by summed confidence; terms see
     shared tags and those of ``owner_ids`` (the user and their shared mounts' groups), on
     the photos as ``user_id`` sees them (``tag_removals.seen_by``). A one-term ``total`` is
     exact up to ``total_margin`` photos past the page's end. ``resolved``: what
-    :func:`resolve_query` gave for this query and these owners (else it is called)."""
+    :func:`resolve_query` gave for this query and these owners (else it is called).
+    ``list_ratio``: how much larger than the driver a checked term may be and still be read
+    as a list (see ``_listed``; the matches are the same either way)."""
     terms, unknown, excluded = resolved or resolve_query(session, owner_ids, query, expand)
     result = SearchResult(query=query, terms=list(terms), unknown=list(unknown),
                           excluded=list(excluded))
@@ -207,7 +221,7 @@ def search(
             return result
     # one pass: every match (id, score), ranked here; the driver term bounds their number
     rows = sorted(((int(i), float(c)) for i, c in
-                   session.execute(_ranked(session, seen, terms, mounts, excluded))),
+                   session.execute(_ranked(session, seen, terms, mounts, excluded, list_ratio))),
                   key=lambda r: (-r[1], r[0]))
     result.total = len(rows)
     _fill(result, rows[offset:offset + limit] if limit is not None else rows[offset:])
@@ -260,41 +274,79 @@ def _rows_up_to(session: Session, term: Term, cap: int) -> int:
     return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
 
 
-def _by_size(session: Session, terms: Sequence[Term]) -> list[Term]:
+def _by_size(session: Session, terms: Sequence[Term]) -> tuple[list[Term], list[int], int]:
     """Terms smallest first (by rows), each counted up to a cap that grows 16-fold until one
-    term is under it: the smallest (the driver) is exact, the rest only known to be larger."""
+    term is under it: the smallest (the driver) is exact, the rest only known to be larger.
+    Also their counts in that order (``cap + 1``: more than ``cap``) and the cap."""
     cap = 1024
     while True:
         sizes = [_rows_up_to(session, term, cap + 1) for term in terms]
         if min(sizes) <= cap:
             break
         cap *= 16
-    return [t for _, _, t in sorted(zip(sizes, range(len(terms)), terms, strict=True))]
+    ranked = sorted(zip(sizes, range(len(terms)), terms, strict=True))
+    return [t for _, _, t in ranked], [s for s, _, _ in ranked], cap
+
+
+def _listed(session: Session, term: Term, known: int | None, cap: int, driver_rows: int,
+            ratio: int) -> bool:
+    """Whether the term is checked from a list of its photos read once (``IN``), rather than
+    per candidate from the candidate's own rows: when it holds at most ``ratio`` times the
+    driver's rows (reading a row into the list costs a fraction of a candidate's look-up).
+    ``known``: its rows as counted up to ``cap + 1`` (None: not counted)."""
+    most = ratio * driver_rows
+    if known is None or (known > cap and cap < most):
+        known = _rows_up_to(session, term, most + 1)
+    return known <= most
+
+
+def _photos_of(term: Sequence[int], seen: ColumnElement[bool]) -> Select[Any]:
+    return select(PhotoTag.photo_id).where(PhotoTag.tag_id.in_(term), seen)
 
 
 def _ranked(session: Session, seen: ColumnElement[bool], terms: Sequence[Term],
-            mounts: list[int] | None, excluded: Sequence[Term] = ()) -> Select[Any]:
-    """Driven by the smallest term; the others are checked per candidate photo."""
-    ordered = _by_size(session, terms) if len(terms) > 1 else list(terms)
+            mounts: list[int] | None, excluded: Sequence[Term] = (),
+            list_ratio: int = LIST_RATIO) -> Select[Any]:
+    """Driven by the smallest term; the others are checked per candidate photo: small terms
+    against a list of their photos read once, broad ones (and exclusions) from the
+    candidate's own rows, those first that cost least per candidate; the confidences of the
+    other terms are read only for the candidates that pass."""
+    ordered, sizes, cap = _by_size(session, terms) if len(terms) > 1 else (list(terms), [0], 0)
     first = ordered[0]
     driver = (select(PhotoTag.photo_id.label("pid"), func.max(PhotoTag.confidence).label("c"))
               .where(PhotoTag.tag_id.in_(first.tag_ids), seen).group_by(PhotoTag.photo_id)
               .subquery("t0"))
-    others = [
-        select(func.max(PhotoTag.confidence)).where(
-            # "+ 0": look the candidate's few rows up by photo, not every tag by id
-            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(t.tag_ids), seen
-        ).scalar_subquery()
-        for t in ordered[1:]
-    ]
+
+    def own_rows(column: Any, tag_ids: Sequence[int]) -> Select[Any]:
+        # "+ 0": look the candidate's few rows up by photo, not every tag by id
+        return select(column).where(
+            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(tag_ids), seen)
+
+    # in the select list: read only for the candidates that pass the checks
+    others = [own_rows(func.max(PhotoTag.confidence), t.tag_ids).scalar_subquery()
+              for t in ordered[1:]]
     score = sum(others, driver.c.c)
     query = select(driver.c.pid.label("id"), score.label("score")).select_from(driver)
-    for other in others:
-        query = query.where(other.is_not(None))
     left_out = sorted({i for t in excluded for i in t.tag_ids})
-    if left_out:
-        query = query.where(~select(PhotoTag.photo_id).where(
-            PhotoTag.photo_id == driver.c.pid, (PhotoTag.tag_id + 0).in_(left_out), seen).exists())
+    driver_rows = sizes[0]
+    if len(terms) == 1 and left_out:  # not counted yet (beyond DRIVER_ROWS it matters not)
+        driver_rows = _rows_up_to(session, first, DRIVER_ROWS)
+    lists: list[ColumnElement[bool]] = []
+    looked_up: list[ColumnElement[bool]] = []
+    for term, size in zip(ordered[1:], sizes[1:], strict=True):
+        if _listed(session, term, size, cap, driver_rows, list_ratio):
+            lists.append(driver.c.pid.in_(_photos_of(term.tag_ids, seen)))
+        else:
+            looked_up.append(own_rows(PhotoTag.photo_id, term.tag_ids).exists())
+    # exclusions last: after the other terms few candidates are usually left to look up (an
+    # exclusion rarely leaves out many), so a list only when the driver is all there is
+    if left_out and len(terms) == 1 and _listed(
+            session, Term("", tuple(left_out), ()), None, 0, driver_rows, list_ratio):
+        lists.append(driver.c.pid.not_in(_photos_of(left_out, seen)))
+    elif left_out:
+        looked_up.append(~own_rows(PhotoTag.photo_id, left_out).exists())
+    for check in lists + looked_up:  # SQLite tests them in this order
+        query = query.where(check)
     if mounts is not None:
         query = query.join(Photo, Photo.id == driver.c.pid).where(Photo.mount_id.in_(mounts))
     return query

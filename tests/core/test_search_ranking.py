@@ -77,3 +77,16 @@ def test_one_term_total_is_a_lower_bound_past_the_margin(ranked_store: Store) ->
     assert page.total == 25 and page.total_is_lower_bound
     exact = _search(ranked_store, "dog", offset=5, limit=10, total_margin=full.total - 15)
     assert exact.total == full.total and not exact.total_is_lower_bound
+
+
+@pytest.mark.parametrize("query", ["dog beach", "beach dog -bob", "collie -beach -bob", "dog -bob",
+                                   "beach collie retriever"])
+def test_checks_from_lists_or_per_candidate_find_the_same(ranked_store: Store, query: str) -> None:
+    """The other terms and exclusions are checked from a list of their photos or from each
+    candidate's rows, by their size against the driver's: either way, the same ranking."""
+    default = _search(ranked_store, query, limit=50)
+    assert default.total > 0
+    for ratio in (0, 10**6):  # never a list, always a list
+        other = _search(ranked_store, query, limit=50, list_ratio=ratio)
+        assert (other.photo_ids, other.scores, other.total) == (
+            default.photo_ids, default.scores, default.total)

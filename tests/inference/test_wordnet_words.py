@@ -47,7 +47,7 @@ def test_real_wordnet_nouns() -> None:
     model cache, so the search tests read the same map)."""
     from recognize.inference.wordnet_table import load_class_table
     from recognize.inference.wordnet_words import prepare_words
-    from recognize.jobs.search import _table_key
+    from recognize.jobs.search import table_key
     from tests.conftest import MODELS_CACHE
 
     models = MODELS_CACHE
@@ -55,7 +55,7 @@ def test_real_wordnet_nouns() -> None:
         table = load_class_table(models)
     except Exception as exc:  # pragma: no cover - needs wordnet-base and timm's class list
         pytest.skip(f"no WordNet class table here: {exc}")
-    words = prepare_words(models, _table_key(models))
+    words = prepare_words(models, table_key(models))
     index = WordIndex(table.synsets, words, scene_rules())
     dogs = index.expand("dog")
     assert dogs and index.expand("puppy") == dogs and index.expand("pooch") == dogs
