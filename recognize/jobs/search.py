@@ -10,8 +10,10 @@ animal, not the andiron), unless none is counted at all.
 Words outside the table ("puppy", "pooch", "kitten") come from the noun map of
 ``inference.wordnet_words`` (every WordNet noun, up to its nearest table synsets) and scene
 words ("beach" <- seashore, sandbar) from ``data/search_scenes.toml``. The noun map is built
-once per models folder in a background thread the first time search needs it (WordNet
-loads in seconds to a minute); until it is there such words are unknown.
+once per models folder the first time search needs it, in a child process that a
+background thread waits for (WordNet loads in seconds to a minute, in pure Python: in this
+process it would hold the interpreter lock from the requests); until it is there such words
+are unknown.
 
 ``find`` is the one entry point of both the API's ``/search`` and WebDAV's ``search/``.
 """
@@ -21,6 +23,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import os
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Collection
@@ -132,6 +137,15 @@ def _load_index(models_dir: Path) -> WordIndex | None:
         return None
 
 
+# the map is built by a process of its own: the 20-60 s of pure-Python WordNet work in a
+# thread would hold this process's interpreter lock away from its requests (search p99
+# ~500 ms while it ran); a thread of ours waits for it, and builds the map itself only
+# when no interpreter can be started (sys.executable is an embedding server's binary)
+BUILD_WORDS = ("import sys; from pathlib import Path; "
+               "from recognize.inference.wordnet_words import prepare_words; "
+               "prepare_words(Path(sys.argv[1]), sys.argv[2])")
+
+
 def _build_nouns_later(models_dir: Path) -> None:
     if models_dir in _building:
         return
@@ -140,8 +154,10 @@ def _build_nouns_later(models_dir: Path) -> None:
     def build() -> None:
         from recognize.inference.wordnet_words import prepare_words
 
+        key = table_key(models_dir)
         try:
-            prepare_words(models_dir, table_key(models_dir))
+            if not _build_words_apart(models_dir, key):
+                prepare_words(models_dir, key)
         except Exception as exc:
             log.warning("search word map not built: %s", exc)
             return
@@ -149,6 +165,27 @@ def _build_nouns_later(models_dir: Path) -> None:
             _indexes.pop(models_dir, None)  # the next search loads the full index
 
     threading.Thread(target=build, name="search-words", daemon=True).start()
+
+
+def _build_words_apart(models_dir: Path, key: str) -> bool:
+    """Build the word map in a child interpreter; False when none could be run."""
+    from recognize.inference.wordnet_words import load_words
+
+    if "python" not in Path(sys.executable or "").name.lower():
+        return False  # e.g. uWSGI's own binary
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the package
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    try:
+        done = subprocess.run([sys.executable, "-c", BUILD_WORDS, str(models_dir), key],
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONPATH": path})
+    except OSError as exc:
+        log.info("search word map built in this process (%s)", exc)
+        return False
+    if done.returncode == 0 and load_words(models_dir, key) is not None:
+        return True
+    lines = done.stderr.strip().splitlines()
+    raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
 
 
 def find(settings: Settings, session: Session, viewer: accounts.Viewer, query: str, *,

@@ -63,3 +63,32 @@ def test_real_wordnet_nouns() -> None:
     assert index.expand("doggy") == dogs
     seashore = {k for k, v in table.synsets.items() if v["id"] == "seashore.n.01"}
     assert seashore <= index.expand("beach")
+
+
+@pytest.mark.slow
+def test_search_builds_the_map_apart_then_finds_the_nouns(tmp_path: Path) -> None:
+    """A models folder with the class table but no word map: search starts without the nouns,
+    a child process builds the map (so the requests keep the interpreter), and the next
+    search after it has them."""
+    import shutil
+    import time
+
+    from recognize.inference.wordnet_table import TABLE_FILE, load_class_table
+    from recognize.jobs.search import word_index
+    from tests.conftest import MODELS_CACHE
+
+    try:
+        load_class_table(MODELS_CACHE)
+    except Exception as exc:  # pragma: no cover - needs wordnet-base and timm's class list
+        pytest.skip(f"no WordNet class table here: {exc}")
+    shutil.copy(MODELS_CACHE / TABLE_FILE, tmp_path / TABLE_FILE)
+    first = word_index(tmp_path)
+    assert first is not None and first.expand("dog") and not first.expand("puppy")
+    deadline = time.monotonic() + 600
+    index = first
+    while index is first and time.monotonic() < deadline:
+        time.sleep(0.5)
+        index = word_index(tmp_path)
+    assert index is not None and index is not first
+    assert index.expand("puppy") == index.expand("dog")
+    assert (tmp_path / "search_words.json").is_file()
