@@ -93,7 +93,7 @@ class Worker:
         return self.ready()
 
     def close(self) -> None:
-        if self._stages.done() and self._stages.exception() is None:
+        if self._stages.exception() is None:  # waits for a build still in progress
             for stage in self._stages.result():
                 stage.close()
         executor = getattr(self._local, "executor", None)
