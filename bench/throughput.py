@@ -17,7 +17,10 @@ EXIF orientation, GPS and dates copied by exiftool. Then, in one run, per size:
 * ratios, on the steady rate (first photo done to last, so start-up is not in it; the
   rate including start-up is reported too): end to end with 1 worker / decode-only (aim
   >= 0.7), N workers / 1 worker (aim >= 1.8 for 2). The machine's load average is printed:
-  with other work on the cores the worker ratio says little.
+  with other work on the cores the worker ratio says little;
+* the machine's ceiling for that ratio: the decode-only loop in N processes at once against
+  one alone (``decode_scaling``): what the cores give to N independent processes with no
+  store, no scheduler and none of our Python;
 * per-stage cost: each enabled stage's ``compute`` in this process, one inference thread,
   on ``--stage-photos`` photos of the size at even steps (models loaded beforehand): ms per
   photo. The media stage's figure is the decode of the file (plus EXIF and thumbnails);
@@ -120,6 +123,26 @@ def decode_limit(paths: list[Path], analysis_size: int) -> dict[str, float]:
     return {"photos": len(paths), "seconds": round(elapsed, 2),
             "photos_per_s": round(len(paths) / elapsed, 3),
             "cpu_s_per_photo": round((time.process_time() - cpu) / len(paths), 4)}
+
+
+def _decode_child(args: tuple[list[Path], int]) -> dict[str, float]:
+    return decode_limit(*args)
+
+
+def decode_scaling(paths: list[Path], analysis_size: int, processes: int) -> dict[str, float]:
+    """The machine's own ceiling for N workers: the decode-only loop in ``processes``
+    processes at once (one thread each, every process on all ``paths``) against one process
+    alone, in the same run. Two cores that share a physical core, memory bandwidth or a
+    clock that drops when both are busy show here, with no store and no Python of ours."""
+    import multiprocessing
+
+    alone = decode_limit(paths, analysis_size)["photos_per_s"]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        rates = [r["photos_per_s"] for r in pool.map(_decode_child, [(paths, analysis_size)] * processes)]
+    together = sum(rates)
+    return {"alone_photos_per_s": alone, "together_photos_per_s": round(together, 3),
+            "ratio": round(together / alone, 3)}
 
 
 def stage_costs(paths: list[Path], cache: Path, sections: dict[str, dict[str, Any]],
@@ -260,6 +283,7 @@ def main() -> int:
                 for p in paths:
                     os.link(p, library / p.name)
                 limit = decode_limit(paths, analysis)
+                scaling = decode_scaling(paths, analysis, args.workers)
                 costs = (stage_costs(sorted(library.iterdir()), cache, sections,
                                      args.stage_photos) if args.stage_photos > 0 else {})
                 one = end_to_end(library, 1, cache, sections)
@@ -270,6 +294,7 @@ def main() -> int:
                 "photos": len(paths), "decode_only": limit, "one": one, "many": many,
                 "e2e_vs_decode": round(steady_one / limit["photos_per_s"], 3),
                 "workers_ratio": round(steady_many / steady_one, 3),
+                "decode_scaling": scaling,
                 "max_peak_rss_mb": max(one["peak_rss_mb"] + many["peak_rss_mb"]),
                 "stage_ms_per_photo": costs,
             }
@@ -288,13 +313,15 @@ def main() -> int:
 
 
 def print_table(report: dict[str, Any], workers: int) -> None:
-    print("photos/s of the workers: steady (first photo done to last); with start-up in brackets")
+    print("photos/s of the workers: steady (first photo done to last); with start-up in brackets;"
+          f" ceiling: the decode-only loop in {workers} processes at once / in one")
     print(f"{'size':>5} {'photos':>6} {'decode/s':>9} {'1 worker/s':>16} {'e2e/decode':>10} "
-          f"{f'{workers} workers/s':>16} {'ratio':>6} {'first done s':>12} {'peak RSS MB':>11}")
+          f"{f'{workers} workers/s':>16} {'ratio':>6} {'ceiling':>7} {'first done s':>12} "
+          f"{'peak RSS MB':>11}")
     for size, r in report["sizes"].items():
         print(f"{size:>5} {r['photos']:>6} {r['decode_only']['photos_per_s']:>9} "
               f"{_rate(r['one']):>16} {r['e2e_vs_decode']:>10} "
-              f"{_rate(r['many']):>16} {r['workers_ratio']:>6} "
+              f"{_rate(r['many']):>16} {r['workers_ratio']:>6} {r['decode_scaling']['ratio']:>7} "
               f"{r['one']['first_photo_done_s']!s:>12} {r['max_peak_rss_mb']:>11}")
     costs = {s: r["stage_ms_per_photo"] for s, r in report["sizes"].items()
              if r["stage_ms_per_photo"]}

@@ -134,15 +134,18 @@ def _listen_reason(exc: OSError) -> str:
 
 def run_worker(settings: Settings) -> int:
     """Only the scheduler and workers, no HTTP: for extra machines sharing the store."""
+    from recognize.jobs.cpus import pin_worker
     from recognize.jobs.limits import apply_nice, apply_thread_limits
+    from recognize.store.health import require_data_dir
 
     apply_thread_limits(settings)
     apply_nice(settings)
+    require_data_dir(settings.store.data_dir)
+    # before any thread starts: they, libvips' workers and exiftool inherit the pin
+    pin_worker(settings.store.data_dir, settings.jobs.threads, settings.jobs.pin_cpus)
     from recognize.jobs.cascade import Cascade
-    from recognize.store.health import require_data_dir
     from recognize.store.opening import open_store
 
-    require_data_dir(settings.store.data_dir)
     store = open_store(settings)
     cascade = Cascade(settings, store)
     stop = threading.Event()

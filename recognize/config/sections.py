@@ -165,6 +165,7 @@ class JobsSettings(Section):
     batch_size: int = Field(16, ge=1, le=1000)
     workers: int = Field(1, ge=1, le=64)
     threads: int = Field(1, ge=0, le=64)
+    pin_cpus: bool = True
     nice: int = Field(10, ge=0, le=19)
     window: str = ""
     photo_timeout: int = Field(120, ge=1)
