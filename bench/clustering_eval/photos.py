@@ -152,7 +152,7 @@ def _embed(folder: Path, stage: FacesStage, settings: Settings, variant: str,
             pixels = np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
         work = Work(Claimed(number, 0, "", "", 0),
                     outputs={"media": MediaResult(Metadata(), pixels=pixels)})
-        faces = stage.compute(work)
+        faces = stage.compute(work).rows
         if not faces:
             missed += 1
             continue

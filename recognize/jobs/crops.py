@@ -63,12 +63,17 @@ def crop_path(data_dir: Path, size: int, face_id: int, key: str) -> Path:
     return data_dir / "crops" / str(size) / f"{face_id % 256:02x}" / f"{face_id}-{key}.jpg"
 
 
-def write_face_crops(data_dir: Path, pixels: np.ndarray,
-                     faces: Sequence[tuple[int, Sequence[float], Landmarks]]) -> None:
-    """The faces stage's part: ``(face id, box, landmarks)`` cut from the photo's decode."""
-    for face_id, box, landmarks in faces:
-        path = crop_path(data_dir, BASE_SIZE, face_id, crop_key(box, landmarks))
-        _write(path, face_crop(pixels, box, landmarks, BASE_SIZE, CROP_QUALITY))
+def encode_face_crop(pixels: np.ndarray, box: Sequence[float], landmarks: Landmarks) -> bytes:
+    """The faces stage's crop of a face (:data:`BASE_SIZE` px) from the photo's decode."""
+    return face_crop(pixels, box, landmarks, BASE_SIZE, CROP_QUALITY)
+
+
+def write_face_crops(data_dir: Path,
+                     faces: Sequence[tuple[int, Sequence[float], Landmarks, bytes]]) -> None:
+    """The faces stage's part: ``(face id, box, landmarks, crop)``, the crop from
+    :func:`encode_face_crop`."""
+    for face_id, box, landmarks, crop in faces:
+        _write(crop_path(data_dir, BASE_SIZE, face_id, crop_key(box, landmarks)), crop)
 
 
 def cached_crop(settings: Settings, face_id: int, box: Sequence[float], landmarks: Landmarks,

@@ -182,6 +182,11 @@ class Worker:
         except Exception as exc:  # a bug or a transient failure: retried, never fatal
             log.exception("photo %s failed", work.claim.path)
             work.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            # no stage saves pixels: a batch keeps one decode at a time, not batch_size
+            media = work.outputs.get("media")
+            if media is not None:
+                media.pixels = None
 
     def save(self, works: list[Work]) -> None:
         jobs = self.settings.jobs

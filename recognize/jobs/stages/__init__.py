@@ -54,7 +54,8 @@ class Stage(ABC):
 
     @abstractmethod
     def save(self, session: Session, work: Work, output: Any) -> None:
-        """Write ``output`` inside the batch's transaction."""
+        """Write ``output`` inside the batch's transaction (the photo's pixels are gone by
+        then: whatever needs them, such as a face's crop, is made in ``compute``)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release long-lived resources (a helper process) when the worker stops."""

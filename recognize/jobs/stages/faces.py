@@ -1,10 +1,12 @@
 """The faces stage: detect, align, embed on the media stage's decode; saves the face rows
 (keeping the rows of faces found again, so persons and corrections stay attached) and
-writes each face's crop from that same decode."""
+writes each face's crop, cut and encoded from that same decode while computing (the batch's
+write transaction only names the files by the faces' ids)."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +30,14 @@ def detector_suffix(settings: Settings) -> str:
     return "+det@" + hashlib.sha256(repr(sorted(now.items())).encode()).hexdigest()[:8]
 
 
+@dataclass
+class FoundFaces:
+    """What the stage found in a photo: the face rows and each one's crop (JPEG bytes)."""
+
+    rows: list[FaceRow] = field(default_factory=list)
+    crops: list[bytes] = field(default_factory=list)
+
+
 class FacesStage(Stage):
     name = "faces"
     needs = ("media",)
@@ -46,12 +56,14 @@ class FacesStage(Stage):
         self.version = ("faces@" + hashlib.sha256(self.analyzer.version.encode()).hexdigest()[:16]
                         + detector_suffix(settings))
 
-    def compute(self, work: Work) -> list[FaceRow]:
+    def compute(self, work: Work) -> FoundFaces:
         pixels = pixels_of(work)
         if pixels is None:
-            return []
+            return FoundFaces()
+        from recognize.jobs.crops import encode_face_crop
+
         height, width = pixels.shape[:2]
-        return [
+        rows = [
             FaceRow(
                 x=face.box[0] / width, y=face.box[1] / height,
                 w=face.box[2] / width, h=face.box[3] / height,
@@ -63,17 +75,18 @@ class FacesStage(Stage):
             )
             for face in self.analyzer.analyze(pixels)
         ]
+        crops = [encode_face_crop(pixels, (f.x, f.y, f.w, f.h), f.landmarks) for f in rows]
+        return FoundFaces(rows, crops)
 
     def save(self, session: Session, work: Work, output: Any) -> None:
-        faces: list[FaceRow] = output
-        ids = replace_faces(session, work.claim.photo_id, faces)
-        pixels = pixels_of(work)
-        if pixels is not None and ids:
-            from recognize.jobs.crops import write_face_crops  # from the decode we have
+        found: FoundFaces = output
+        ids = replace_faces(session, work.claim.photo_id, found.rows)
+        if ids:
+            from recognize.jobs.crops import write_face_crops
 
-            write_face_crops(self.data_dir, pixels,
-                             [(i, (f.x, f.y, f.w, f.h), f.landmarks)
-                              for i, f in zip(ids, faces, strict=True)])
+            write_face_crops(self.data_dir,
+                             [(i, (f.x, f.y, f.w, f.h), f.landmarks, crop)
+                              for i, f, crop in zip(ids, found.rows, found.crops, strict=True)])
 
 
 def build(settings: Settings) -> FacesStage:
