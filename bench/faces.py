@@ -18,6 +18,9 @@ identity rows. One row per set:
   every run, ours and dlib's alternately on the same decoded pixels, as wall time and as
   process CPU time (robust when other work shares the cores), with ours split into detect /
   align / embed / mirror and the detector tiles per photo; ratio = dlib's time / ours;
+  the ceiling is dlib's CPU time / ours for align + embed alone: what the speed-up could be
+  with a detector that cost nothing and no mirror pass (a target above it needs a cheaper
+  descriptor or alignment, not fewer tiles);
 * quality reasons (recognize.inference.faces_quality) per set;
 * the machine: CPU model, the SIMD/AI extensions OpenVINO can use, load average. OpenVINO's
   speed depends on them far more than dlib-bin's (AVX-512 VNNI / AMX bf16 vs AVX2 only),
@@ -356,6 +359,7 @@ def print_table(reports: list[dict[str, Any]], summary: dict[str, Any]) -> None:
         lines.append(speed)
     for label, key in (("speed-up over dlib (wall)", "speedup"),
                        ("speed-up over dlib (CPU)", "speedup_cpu"),
+                       ("ceiling: detection free, no mirror", "speedup_cpu_ceiling"),
                        ("detector tiles per photo", "tiles_per_photo")):
         ratio = [label]
         for r in reports:
