@@ -5,7 +5,7 @@
 
 Each worker is a real `recognize worker` process limited to one inference thread
 (jobs.threads = 1); all share one store. Reports photos/s for 1 worker and for N workers
-in the same run, their ratio (aim >= 1.6x for 2), and each worker's peak RSS.
+in the same run, their ratio (aim >= 1.8x for 2, issue 15), and each worker's peak RSS.
 """
 
 from __future__ import annotations
