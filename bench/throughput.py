@@ -125,22 +125,19 @@ def decode_limit(paths: list[Path], analysis_size: int) -> dict[str, float]:
             "cpu_s_per_photo": round((time.process_time() - cpu) / len(paths), 4)}
 
 
-def _decode_child(args: tuple[list[Path], int]) -> dict[str, float]:
-    return decode_limit(*args)
-
-
-def decode_scaling(paths: list[Path], analysis_size: int, processes: int) -> dict[str, float]:
+def decode_scaling(paths: list[Path], analysis_size: int, processes: int,
+                   alone: float) -> dict[str, float]:
     """The machine's own ceiling for N workers: the decode-only loop in ``processes``
-    processes at once (one thread each, every process on all ``paths``) against one process
-    alone, in the same run. Two cores that share a physical core, memory bandwidth or a
-    clock that drops when both are busy show here, with no store and no Python of ours."""
+    processes at once (one thread each, every process on all ``paths``) against ``alone``,
+    the photos/s of one process (:func:`decode_limit`, measured just before). Two cores
+    that share a physical core, memory bandwidth or a clock that drops when both are busy
+    show here, with no store and no Python of ours."""
     import multiprocessing
 
-    alone = decode_limit(paths, analysis_size)["photos_per_s"]
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        rates = [r["photos_per_s"] for r in pool.map(_decode_child, [(paths, analysis_size)] * processes)]
-    together = sum(rates)
+        rates = pool.starmap(decode_limit, [(paths, analysis_size)] * processes)
+    together = sum(r["photos_per_s"] for r in rates)
     return {"alone_photos_per_s": alone, "together_photos_per_s": round(together, 3),
             "ratio": round(together / alone, 3)}
 
@@ -283,7 +280,7 @@ def main() -> int:
                 for p in paths:
                     os.link(p, library / p.name)
                 limit = decode_limit(paths, analysis)
-                scaling = decode_scaling(paths, analysis, args.workers)
+                scaling = decode_scaling(paths, analysis, args.workers, limit["photos_per_s"])
                 costs = (stage_costs(sorted(library.iterdir()), cache, sections,
                                      args.stage_photos) if args.stage_photos > 0 else {})
                 one = end_to_end(library, 1, cache, sections)

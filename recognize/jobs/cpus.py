@@ -4,11 +4,11 @@ worker on this host holds (``jobs.pin_cpus``).
 A worker is a chain of threads that hand each photo on to one another (the photo thread,
 libvips' workers, the exiftool process, the thread that saves the batch). Left to the
 scheduler, two workers on two cores keep waking each other's threads on the busy core while
-the other idles: measured with two workers on ``../shared/data`` (2 cores, one inference
+the other idles: measured with ``bench/cascade.py`` (two workers, 2 cores, one inference
 thread each), 28 % of the machine idle and every photo thread runnable-but-waiting 20 % of
-the time; pinned, the cores are busy 97 % of the time and the pair does 25.3 photos/s
-instead of 16.2 (bench/cascade.py). Only a process without a web server is pinned:
-``recognize serve`` answers requests on every core.
+the time; pinned, the cores are busy 95-100 % of the time and the pair does 24.7 photos/s
+instead of 16.2. Only a process without a web server is pinned: ``recognize serve`` answers
+requests on every core.
 
 Which CPUs: the first ``jobs.threads`` of the process's allowed CPUs whose lock file,
 ``<data_dir>/run/cpu-<host>-<n>.lock``, it can ``flock`` at once; the locks are held for the
